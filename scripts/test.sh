@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds segpipe and runs every test: a Release build with warnings as
+# errors, then the whole suite again under AddressSanitizer + UBSan, then the concurrency tests
+# under ThreadSanitizer. This is exactly what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== release build + tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGPIPE_WERROR=ON >/dev/null
+ninja -C build
+ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== AddressSanitizer + UBSan build + tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
+  -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE "perf|tsan_only"
+
+echo "== ThreadSanitizer build + concurrency tests"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
+  -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
+ninja -C build-tsan
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L concurrency
