@@ -293,6 +293,21 @@ StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op) {
   return seg;
 }
 
+std::vector<int> LayerEnds(const Model& model) {
+  std::vector<int> ends;
+  const int num_ops = static_cast<int>(model.ops.size());
+  bool seen_weighted = false;
+  for (int i = 0; i < num_ops; ++i) {
+    OpType t = model.ops[i].type;
+    bool weighted = t == OpType::kConv2D || t == OpType::kDepthwiseConv2D ||
+                    t == OpType::kFullyConnected;
+    if (weighted && seen_weighted) ends.push_back(i - 1);
+    seen_weighted |= weighted;
+  }
+  if (num_ops > 0) ends.push_back(num_ops - 1);
+  return ends;
+}
+
 std::vector<std::vector<int32_t>> SegmentBoundaries(const Model& model,
                                                     std::span<const int> last_op_of_each_range) {
   const std::vector<int> last_reader = LastReaders(model);

@@ -155,6 +155,13 @@ std::string QuantizationKind(const Tensor& tensor);
 // pipeline forwards them (see SegmentBoundaries). Only constants the segment uses are copied.
 StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op);
 
+// A *layer*, as the paper and the Edge TPU compiler count them: a weighted op (CONV_2D,
+// DEPTHWISE_CONV_2D, FULLY_CONNECTED) together with the unweighted ops that follow it up to the
+// next weighted op (a TANH after a FULLY_CONNECTED belongs to it); ops before the first weighted
+// op join the first layer. Returns the index of the last op of each layer, ascending; the last
+// entry is always ops.size() - 1. A model without weighted ops is one layer.
+std::vector<int> LayerEnds(const Model& model);
+
 // For a split of `model` into consecutive op ranges, the tensors (model tensor indices) live
 // across each cut: boundary[i] = tensors produced at or before the end of range i (or model
 // inputs) and read after it (or model outputs). Cost of a cut = sum of their bytes.

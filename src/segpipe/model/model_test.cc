@@ -66,6 +66,16 @@ TEST(ExtractSegmentTest, BoundariesCarryTensorsThatSkipASegment) {
   EXPECT_EQ(cuts[2], std::vector<int32_t>({3}));     // y
 }
 
+TEST(LayerEndsTest, UnweightedOpsJoinThePrecedingLayer) {
+  Model m = Residual();
+  m.ops[1].type = OpType::kFullyConnected;  // relu | fc, add
+  EXPECT_EQ(LayerEnds(m), std::vector<int>({0, 2}));
+  m.ops[0].type = OpType::kFullyConnected;  // fc | fc, add
+  EXPECT_EQ(LayerEnds(m), std::vector<int>({0, 2}));
+  m.ops[1].type = OpType::kTanh;            // fc, tanh, add
+  EXPECT_EQ(LayerEnds(m), std::vector<int>({2}));
+}
+
 TEST(ExtractSegmentTest, RejectsBadRanges) {
   Model m = Residual();
   EXPECT_EQ(ExtractSegment(m, 2, 1).status().code(), StatusCode::kInvalidArgument);
