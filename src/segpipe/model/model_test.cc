@@ -68,8 +68,8 @@ TEST(ExtractSegmentTest, BoundariesCarryTensorsThatSkipASegment) {
 
 TEST(LayerEndsTest, UnweightedOpsJoinThePrecedingLayer) {
   Model m = Residual();
-  m.ops[1].type = OpType::kFullyConnected;  // relu | fc, add
-  EXPECT_EQ(LayerEnds(m), std::vector<int>({0, 2}));
+  m.ops[1].type = OpType::kFullyConnected;  // relu joins the first layer: (relu, fc, add)
+  EXPECT_EQ(LayerEnds(m), std::vector<int>({2}));
   m.ops[0].type = OpType::kFullyConnected;  // fc | fc, add
   EXPECT_EQ(LayerEnds(m), std::vector<int>({0, 2}));
   m.ops[1].type = OpType::kTanh;            // fc, tanh, add
