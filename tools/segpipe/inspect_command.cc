@@ -1,11 +1,36 @@
-// `segpipe inspect MODEL [--json]`: filled in with the TFLite reader.
+// `segpipe inspect MODEL [--json]`: reads a .tflite model and prints its ops (topological
+// order) with output shapes, MACs, weight bytes and quantization, then totals, inputs and
+// outputs; --json prints the same with stable keys (see segpipe/tflite/inspect.h).
+#include <cstdio>
+#include <memory>
+#include <string>
+
 #include "commands.h"
+#include "segpipe/tflite/inspect.h"
+#include "segpipe/tflite/reader.h"
 
 namespace segpipe::cli {
 
 void RegisterInspect(CLI::App& app, Action* action) {
+  struct Flags {
+    std::string model_path;
+    bool json = false;
+  };
+  auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("inspect", "Show a model's ops, costs, inputs and outputs");
-  cmd->callback([action] { *action = [] { return UnimplementedError("inspect: not built yet"); }; });
+  cmd->add_option("MODEL", flags->model_path, "the .tflite file (the CPU model, not *_edgetpu)")
+      ->required();
+  cmd->add_flag("--json", flags->json, "print JSON (keys: ops, totals, inputs, outputs)");
+  cmd->callback([action, flags] {
+    *action = [flags]() -> Status {
+      SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags->model_path));
+      const ModelSummary summary = SummarizeModel(model);
+      const std::string text =
+          flags->json ? FormatSummaryJson(summary) : FormatSummaryText(summary);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      return OkStatus();
+    };
+  });
 }
 
 }  // namespace segpipe::cli

@@ -43,6 +43,7 @@ struct Tensor {
   Quantization quant;
   std::vector<uint8_t> data;        // constant contents (weights, biases, shapes); empty otherwise
   bool is_constant = false;         // true when `data` holds the tensor's value
+  bool is_variable = false;         // state kept between inferences (TFLite variable tensor)
 
   int64_t num_elements() const;
   int64_t num_bytes() const { return num_elements() * DataTypeSize(type); }

@@ -1,0 +1,147 @@
+// Model summaries for `segpipe inspect`: the numbers come from the graph IR (ComputeOpCost,
+// QuantizationKind); this file only collects and formats them.
+#include "segpipe/tflite/inspect.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "segpipe/tflite/schema_mapping.h"
+
+namespace segpipe {
+namespace {
+
+std::string ShapeText(const std::vector<int32_t>& shape) {
+  if (shape.empty()) return "scalar";
+  return fmt::format("{}", fmt::join(shape, "x"));
+}
+
+TensorSummary SummarizeTensor(const Model& model, int32_t index) {
+  const Tensor& t = model.tensor(index);
+  return TensorSummary{index, t.name, t.type, t.shape, QuantizationKind(t), t.quant};
+}
+
+std::string QuantText(const TensorSummary& t) {
+  if (t.quant.empty()) return t.quantization;
+  if (!t.quant.per_channel())
+    return fmt::format("{} (scale {:g}, zero point {})", t.quantization, t.quant.scale[0],
+                       t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]);
+  return fmt::format("{} ({} channels on axis {})", t.quantization, t.quant.scale.size(), t.quant.axis);
+}
+
+nlohmann::json TensorJson(const TensorSummary& t) {
+  return {{"index", t.index},
+          {"name", t.name},
+          {"type", std::string(DataTypeName(t.type))},
+          {"shape", t.shape},
+          {"quantization", t.quantization},
+          {"scale", t.quant.scale},
+          {"zero_point", t.quant.zero_point},
+          {"axis", t.quant.axis}};
+}
+
+}  // namespace
+
+std::string OpDisplayName(const Op& op) {
+  if (op.type == OpType::kCustom) return fmt::format("CUSTOM({})", op.custom_code);
+  if (op.type == OpType::kUnknownBuiltin) return tflite_internal::BuiltinCodeName(op.builtin_code);
+  return std::string(OpTypeName(op.type));
+}
+
+ModelSummary SummarizeModel(const Model& model) {
+  ModelSummary s;
+  s.description = model.description;
+  std::set<std::string> unsupported;
+  for (size_t i = 0; i < model.ops.size(); ++i) {
+    const Op& op = model.ops[i];
+    const OpCost cost = ComputeOpCost(model, op);
+    OpSummary row;
+    row.index = static_cast<int>(i);
+    row.type = OpDisplayName(op);
+    row.supported = op.type != OpType::kCustom && op.type != OpType::kUnknownBuiltin;
+    for (int32_t t : op.outputs) row.output_shapes.push_back(model.tensor(t).shape);
+    row.macs = cost.macs;
+    row.weight_bytes = cost.weight_bytes;
+    const bool has_weights = op.inputs.size() > 1 && op.inputs[1] >= 0 &&
+                             model.tensor(op.inputs[1]).is_constant &&
+                             !model.tensor(op.inputs[1]).quant.empty();
+    if (has_weights)
+      row.quantization = QuantizationKind(model.tensor(op.inputs[1]));
+    else if (!op.outputs.empty())
+      row.quantization = QuantizationKind(model.tensor(op.outputs[0]));
+    s.total_macs += row.macs;
+    s.total_weight_bytes += row.weight_bytes;
+    ++s.op_counts[row.type];
+    if (!row.supported) unsupported.insert(row.type);
+    s.ops.push_back(std::move(row));
+  }
+  s.unsupported_ops.assign(unsupported.begin(), unsupported.end());
+  for (int32_t t : model.inputs) s.inputs.push_back(SummarizeTensor(model, t));
+  for (int32_t t : model.outputs) s.outputs.push_back(SummarizeTensor(model, t));
+  return s;
+}
+
+std::string FormatSummaryText(const ModelSummary& s) {
+  std::string out;
+  if (!s.description.empty()) out += fmt::format("description: {}\n", s.description);
+  size_t type_width = 4;
+  for (const OpSummary& op : s.ops) type_width = std::max(type_width, op.type.size());
+  out += fmt::format("{:>5}  {:<{}}  {:<22}  {:>14}  {:>12}  {}\n", "index", "op", type_width,
+                     "output shape", "MACs", "weight bytes", "quantization");
+  for (const OpSummary& op : s.ops) {
+    std::vector<std::string> shapes;
+    for (const auto& shape : op.output_shapes) shapes.push_back(ShapeText(shape));
+    out += fmt::format("{:>5}  {:<{}}  {:<22}  {:>14}  {:>12}  {}\n", op.index, op.type, type_width,
+                       fmt::join(shapes, ", "), op.macs, op.weight_bytes, op.quantization);
+  }
+  out += fmt::format("\ntotals: {} ops, {} MACs, {} weight bytes\n", s.ops.size(), s.total_macs,
+                     s.total_weight_bytes);
+  std::vector<std::string> counts;
+  for (const auto& [type, n] : s.op_counts) counts.push_back(fmt::format("{} {}", type, n));
+  out += fmt::format("ops by type: {}\n", fmt::join(counts, ", "));
+  if (!s.unsupported_ops.empty())
+    out += fmt::format("unsupported ops (segpipe cannot execute them): {}\n",
+                       fmt::join(s.unsupported_ops, ", "));
+  auto tensors = [&](const char* title, const std::vector<TensorSummary>& list) {
+    out += fmt::format("{}:\n", title);
+    for (const TensorSummary& t : list)
+      out += fmt::format("  {} (tensor {}): {} [{}] {}\n", t.name, t.index, DataTypeName(t.type),
+                         fmt::join(t.shape, ", "), QuantText(t));
+  };
+  tensors("inputs", s.inputs);
+  tensors("outputs", s.outputs);
+  return out;
+}
+
+std::string FormatSummaryJson(const ModelSummary& s) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const OpSummary& op : s.ops)
+    ops.push_back({{"index", op.index},
+                   {"type", op.type},
+                   {"supported", op.supported},
+                   {"macs", op.macs},
+                   {"weight_bytes", op.weight_bytes},
+                   {"output_shape", op.output_shapes.empty() ? std::vector<int32_t>{}
+                                                             : op.output_shapes[0]},
+                   {"output_shapes", op.output_shapes},
+                   {"quantization", op.quantization}});
+  nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
+  for (const TensorSummary& t : s.inputs) inputs.push_back(TensorJson(t));
+  for (const TensorSummary& t : s.outputs) outputs.push_back(TensorJson(t));
+  nlohmann::json root = {
+      {"description", s.description},
+      {"ops", ops},
+      {"totals",
+       {{"ops", s.ops.size()},
+        {"macs", s.total_macs},
+        {"weight_bytes", s.total_weight_bytes},
+        {"op_counts", s.op_counts},
+        {"unsupported_ops", s.unsupported_ops}}},
+      {"inputs", inputs},
+      {"outputs", outputs}};
+  return root.dump(2) + "\n";
+}
+
+}  // namespace segpipe
