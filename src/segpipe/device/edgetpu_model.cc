@@ -1,0 +1,272 @@
+// Edge TPU placement (compiler accounting) and per-invocation timing; see edgetpu_model.h.
+#include "segpipe/device/edgetpu_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace segpipe {
+namespace {
+
+int64_t RoundUp(int64_t value, int64_t multiple) {
+  if (multiple <= 1) return value;
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+LayerKind KindOf(OpType type) {
+  switch (type) {
+    case OpType::kFullyConnected:
+      return LayerKind::kFullyConnected;
+    case OpType::kConv2D:
+      return LayerKind::kConv2D;
+    case OpType::kDepthwiseConv2D:
+      return LayerKind::kDepthwiseConv2D;
+    default:
+      return LayerKind::kOther;
+  }
+}
+
+// The constant filter of a weighted op, or nullptr when the op has none we can account.
+const Tensor* Filter(const Model& model, const Op& op) {
+  if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
+  const Tensor& t = model.tensor(op.inputs[1]);
+  return t.is_constant ? &t : nullptr;
+}
+
+int64_t TensorBytes(const Model& model, int32_t index) {
+  return index < 0 ? 0 : model.tensor(index).num_bytes();
+}
+
+}  // namespace
+
+std::string_view LayerKindName(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::kFullyConnected:
+      return "FULLY_CONNECTED";
+    case LayerKind::kConv2D:
+      return "CONV_2D";
+    case LayerKind::kDepthwiseConv2D:
+      return "DEPTHWISE_CONV_2D";
+    case LayerKind::kOther:
+      break;
+  }
+  return "OTHER";
+}
+
+int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& spec) {
+  const Tensor* filter = Filter(model, op);
+  if (filter == nullptr) return 0;
+  const std::vector<int32_t>& s = filter->shape;
+  int64_t inputs_per_output = 0;  // K: weights feeding one output channel
+  int64_t out_channels = 0;
+  switch (op.type) {
+    case OpType::kFullyConnected:  // [units, in]
+      if (s.size() != 2) return 0;
+      out_channels = s[0];
+      inputs_per_output = s[1];
+      break;
+    case OpType::kConv2D:  // [OC, KH, KW, IC]
+      if (s.size() != 4) return 0;
+      out_channels = s[0];
+      inputs_per_output = int64_t{s[1]} * s[2] * RoundUp(s[3], spec.conv_input_channel_pad);
+      break;
+    case OpType::kDepthwiseConv2D:  // [1, KH, KW, OC]: each output channel reads one input channel
+      if (s.size() != 4) return 0;
+      out_channels = s[3];
+      inputs_per_output = int64_t{s[1]} * s[2];
+      break;
+    default:
+      return 0;
+  }
+  const int64_t padded_channels = RoundUp(out_channels, spec.output_channel_pad);
+  int64_t bytes = inputs_per_output * padded_channels;
+  if (filter->quant.per_channel()) bytes += spec.per_channel_overhead_bytes * padded_channels;
+  return bytes;
+}
+
+StatusOr<SegmentPlacement> PlaceSegment(const Model& model, int first_op, int last_op,
+                                        const EdgeTpuSpec& spec) {
+  const int num_ops = static_cast<int>(model.ops.size());
+  if (first_op < 0 || last_op >= num_ops || first_op > last_op)
+    return InvalidArgumentError(fmt::format(
+        "segment [{}, {}] is not a valid op range of a model with {} ops", first_op, last_op,
+        num_ops));
+  SegmentPlacement p;
+  p.first_op = first_op;
+  p.last_op = last_op;
+  p.num_ops = last_op - first_op + 1;
+
+  // Segment inputs: non-constant tensors read inside but produced outside the range. Outputs:
+  // tensors produced inside and read after it (or model outputs).
+  std::vector<int> producer(model.tensors.size(), -1);
+  std::vector<int> last_reader(model.tensors.size(), -1);
+  for (int i = 0; i < num_ops; ++i) {
+    for (int32_t t : model.ops[i].outputs) producer[t] = i;
+    for (int32_t t : model.ops[i].inputs)
+      if (t >= 0) last_reader[t] = i;
+  }
+  for (int32_t t : model.outputs) last_reader[t] = num_ops;
+  std::vector<bool> counted(model.tensors.size(), false);
+  for (int i = first_op; i <= last_op; ++i) {
+    for (int32_t t : model.ops[i].inputs) {
+      if (t < 0 || counted[t] || model.tensor(t).is_constant) continue;
+      if (producer[t] >= first_op && producer[t] <= last_op) continue;
+      counted[t] = true;
+      p.input_bytes += TensorBytes(model, t);
+    }
+    for (int32_t t : model.ops[i].outputs)
+      if (last_reader[t] > last_op) p.output_bytes += TensorBytes(model, t);
+  }
+
+  // Layers, grouped as LayerEnds groups them, clipped to the range.
+  int start = first_op;
+  for (int end : LayerEnds(model)) {
+    if (end < first_op) continue;
+    const int stop = std::min(end, last_op);
+    LayerPlacement layer;
+    layer.first_op = start;
+    layer.last_op = stop;
+    for (int i = start; i <= stop; ++i) {
+      const Op& op = model.ops[i];
+      const LayerKind kind = KindOf(op.type);
+      if (kind == LayerKind::kOther) continue;
+      const OpCost cost = ComputeOpCost(model, op);
+      layer.kind = kind;
+      layer.weight_bytes += EdgeTpuWeightBytes(model, op, spec);
+      layer.macs += cost.macs;
+      layer.input_activation_bytes += TensorBytes(model, op.inputs.empty() ? -1 : op.inputs[0]);
+      const Tensor* filter = Filter(model, op);
+      if (filter != nullptr && op.type == OpType::kConv2D && filter->shape.size() == 4) {
+        const Tensor& out = model.tensor(op.outputs[0]);
+        const int64_t pixels = out.num_elements() / std::max<int64_t>(1, filter->shape[0]);
+        layer.padded_macs += pixels * filter->shape[1] * filter->shape[2] *
+                             RoundUp(filter->shape[3], spec.conv_input_channel_pad) *
+                             RoundUp(filter->shape[0], spec.output_channel_pad);
+      } else if (filter != nullptr && op.type == OpType::kFullyConnected &&
+                 filter->shape.size() == 2) {
+        const int64_t rows = model.tensor(op.outputs[0]).num_elements() /
+                             std::max<int64_t>(1, filter->shape[0]);
+        layer.padded_macs +=
+            rows * filter->shape[1] * RoundUp(filter->shape[0], spec.output_channel_pad);
+      } else {
+        layer.padded_macs += cost.macs;
+      }
+    }
+    for (int32_t t : model.ops[stop].outputs) layer.output_activation_bytes += TensorBytes(model, t);
+    p.layers.push_back(layer);
+    start = stop + 1;
+    if (stop == last_op) break;
+  }
+
+  // The compiler caches from the last layer backwards; a layer that does not fit is streamed
+  // and the walk goes on, so a smaller earlier layer may still be cached.
+  int64_t used = p.input_bytes;
+  for (size_t i = p.layers.size(); i-- > 0;) {
+    LayerPlacement& layer = p.layers[i];
+    layer.on_chip = used + layer.weight_bytes <= spec.on_chip_capacity_bytes;
+    if (layer.on_chip) {
+      used += layer.weight_bytes;
+      p.on_chip_bytes += layer.weight_bytes;
+    } else {
+      p.off_chip_bytes += layer.weight_bytes;
+    }
+  }
+  p.remaining_bytes = std::max<int64_t>(0, spec.on_chip_capacity_bytes - used);
+  return p;
+}
+
+SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec) {
+  SegmentTiming t;
+  const double ns_per_s = 1e9;
+  t.invoke_ns = spec.invoke_overhead_ns;
+  t.input_transfer_ns = placement.input_bytes * ns_per_s / spec.activation_link_bytes_per_s;
+  t.output_transfer_ns = placement.output_bytes * ns_per_s / spec.activation_link_bytes_per_s;
+  const double array_macs_per_s = double{spec.array_rows} * spec.array_cols * spec.clock_hz;
+  for (const LayerPlacement& layer : placement.layers) {
+    switch (layer.kind) {
+      case LayerKind::kFullyConnected:
+        // Weight-bound: every (padded) weight byte enters the array once per inference.
+        t.compute_ns += layer.padded_macs * ns_per_s / (spec.fc_weight_bytes_per_cycle * spec.clock_hz);
+        break;
+      case LayerKind::kConv2D:
+        t.compute_ns += layer.padded_macs * ns_per_s / (array_macs_per_s * spec.conv_array_efficiency) +
+                        spec.conv_layer_overhead_ns;
+        break;
+      case LayerKind::kDepthwiseConv2D:
+        // One input channel per output channel: a single array row is busy per column.
+        t.compute_ns += layer.padded_macs * ns_per_s /
+                            (spec.array_cols * spec.clock_hz * spec.conv_array_efficiency) +
+                        spec.conv_layer_overhead_ns;
+        break;
+      case LayerKind::kOther:
+        break;
+    }
+    if (layer.on_chip || layer.weight_bytes == 0) continue;
+    const double once_ns = layer.weight_bytes * ns_per_s / spec.stream_link_bytes_per_s;
+    t.stream_ns += once_ns;
+    if (layer.kind == LayerKind::kConv2D || layer.kind == LayerKind::kDepthwiseConv2D) {
+      // The image is cut into tiles whose activations fit beside the streaming buffers; each
+      // tile needs the whole filter again.
+      const int64_t activation_bytes = layer.input_activation_bytes + layer.output_activation_bytes;
+      const int64_t budget = std::max<int64_t>(1, spec.restream_tile_budget_bytes);
+      const int passes = static_cast<int>(std::max<int64_t>(1, (activation_bytes + budget - 1) / budget));
+      t.restream_ns += (passes - 1) * once_ns;
+      t.max_weight_passes = std::max(t.max_weight_passes, passes);
+    }
+  }
+  if (placement.off_chip_bytes > 0) t.stream_ns += spec.stream_setup_ns;
+  return t;
+}
+
+StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
+                                              const EdgeTpuSpec& spec) {
+  SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement, PlaceSegment(model, first_op, last_op, spec));
+  return EstimateSegmentTiming(placement, spec);
+}
+
+HostProfile PaperHostProfile() {
+  HostProfile p;
+  p.name = "paper";
+  p.per_stage_host_ns = 229e3;
+  p.host_serialized = true;
+  p.per_hop_ns = 0;
+  p.startup_ns = 100e3;
+  return p;
+}
+
+HostProfile NativeHostProfile() {
+  HostProfile p;
+  p.name = "native";
+  p.per_stage_host_ns = 0;
+  p.host_serialized = false;
+  p.per_hop_ns = 20e3;
+  p.startup_ns = 0;
+  return p;
+}
+
+StatusOr<HostProfile> HostProfileByName(std::string_view name) {
+  if (name == "paper") return PaperHostProfile();
+  if (name == "native") return NativeHostProfile();
+  return InvalidArgumentError(
+      fmt::format("unknown host profile '{}'; expected 'paper' or 'native'", name));
+}
+
+double PipelineBatchWallNs(std::span<const double> stage_ns, const HostProfile& host, int batch) {
+  if (stage_ns.empty() || batch <= 0) return 0;
+  double latency_ns = host.startup_ns + host.per_hop_ns;  // + the hand-off out of the last stage
+  double bottleneck_ns = 0;
+  for (double device_ns : stage_ns) {
+    const double stage_total_ns = host.per_stage_host_ns + device_ns + host.per_hop_ns;
+    latency_ns += stage_total_ns;
+    bottleneck_ns = std::max(bottleneck_ns, stage_total_ns);
+  }
+  // Under one interpreter lock the host work of all stages runs one at a time.
+  const double period_ns =
+      host.host_serialized
+          ? std::max(bottleneck_ns, host.per_stage_host_ns * static_cast<double>(stage_ns.size()))
+          : bottleneck_ns;
+  return latency_ns + (batch - 1) * period_ns;
+}
+
+}  // namespace segpipe

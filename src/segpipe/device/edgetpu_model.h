@@ -1,0 +1,160 @@
+// A model of the Google Edge TPU (PCIe M.2) for one compiled segment: where the compiler puts
+// each layer's parameters (on-chip SRAM or host memory, streamed on every inference) and how long
+// one invocation of the segment takes on one device.
+//
+// Usage:
+//   EdgeTpuSpec spec;  // fitted defaults, see docs/edgetpu-model.md
+//   SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement, PlaceSegment(model, 0, 5, spec));
+//   SEGPIPE_ASSIGN_OR_RETURN(SegmentTiming timing, EstimateSegmentTiming(model, 0, 5, spec));
+//   double ms = timing.total_ns() * 1e-6;
+//
+// Placement follows the compiler's rules as reconstructed from its reports (../shared/paper/
+// SYSTEM.md section 3): weights padded to the array width, whole tensors only, on-chip capacity
+// shared with the segment's input activation, caching from the last layer backwards. Timing is a
+// physical model with a handful of parameters (fixed invoke cost, host link bandwidth, effective
+// MAC rates per layer kind, weight re-streaming) fitted to the authors' measurements by
+// `segpipe calibrate`. All functions are pure and thread-safe.
+#ifndef SEGPIPE_DEVICE_EDGETPU_MODEL_H_
+#define SEGPIPE_DEVICE_EDGETPU_MODEL_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segpipe/core/status.h"
+#include "segpipe/model/model.h"
+
+namespace segpipe {
+
+inline constexpr int64_t kMiB = 1024 * 1024;
+
+// Everything the Edge TPU model assumes about the device, in one place. Defaults are the values
+// fitted to ../shared/paper/measured (see docs/edgetpu-model.md for the fit and its errors).
+struct EdgeTpuSpec {
+  // --- Placement (exact compiler accounting) ---
+  // Bytes of SRAM available for cached parameters plus the segment's input activation. The data
+  // admit anything in 7.74..7.77 MiB.
+  int64_t on_chip_capacity_bytes = 7.75 * kMiB;
+  // Output channels (FC units) are padded to the systolic array width.
+  int32_t output_channel_pad = 64;
+  // Conv input channels are padded to this multiple (weights laid out in groups of 4 bytes).
+  int32_t conv_input_channel_pad = 4;
+  // Extra bytes per padded output channel of a per-channel quantized layer (scale + zero point
+  // or folded requantization parameters).
+  int64_t per_channel_overhead_bytes = 8;
+
+  // --- Timing (physics; the values come from `segpipe calibrate`, docs/edgetpu-model.md) ---
+  double clock_hz = 480e6;  // array clock
+  int32_t array_rows = 64;  // systolic array: rows take the K (input) dimension
+  int32_t array_cols = 64;  // columns produce output channels
+  // Fixed cost of one invocation: driver call, descriptor setup, DMA start, completion interrupt.
+  double invoke_overhead_ns = 106e3;
+  // Effective host-link rate for the segment's input and output activations (runtime copy,
+  // quantized tensor hand-off and small DMA transfers included).
+  double activation_link_bytes_per_s = 107e6;
+  // Host-link rate for streamed (off-chip) weights: large sequential DMA over PCIe Gen2 x1.
+  double stream_link_bytes_per_s = 388e6;
+  // Latency paid once per invocation when any weights are streamed (first DMA round trip before
+  // the array can start on a streamed layer).
+  double stream_setup_ns = 340e3;
+  // Batch-1 FULLY_CONNECTED: a matrix-vector product reuses no weight, so the layer runs at the
+  // rate weights move from SRAM into the array, in bytes per cycle, not at the array's MAC peak.
+  double fc_weight_bytes_per_cycle = 159;
+  // CONV_2D reuses each weight at every output pixel and fills the array: padded MACs run at this
+  // fraction of array_rows * array_cols MACs per cycle.
+  double conv_array_efficiency = 0.65;
+  // Per CONV_2D layer: array pipeline fill/drain and instruction fetch for its spatial tiles.
+  double conv_layer_overhead_ns = 100e3;
+  // A conv layer whose weights are streamed works on spatial tiles whose input + output
+  // activations fit this SRAM budget; the weights are streamed once per tile.
+  int64_t restream_tile_budget_bytes = 1.7 * kMiB;
+};
+
+// How the compiler accounts one layer (a weighted op plus the unweighted ops that follow it).
+enum class LayerKind : uint8_t { kFullyConnected, kConv2D, kDepthwiseConv2D, kOther };
+std::string_view LayerKindName(LayerKind kind);
+
+struct LayerPlacement {
+  int first_op = 0;            // op range of the layer in the model
+  int last_op = 0;
+  LayerKind kind = LayerKind::kOther;
+  int64_t weight_bytes = 0;    // device bytes (padded, with per-channel overhead)
+  int64_t macs = 0;            // real MACs of the layer
+  int64_t padded_macs = 0;     // MACs on the padded array tiles
+  int64_t input_activation_bytes = 0;   // bytes of the weighted op's activation input
+  int64_t output_activation_bytes = 0;  // bytes of the layer's last output
+  bool on_chip = false;        // cached in SRAM (true) or streamed from host memory (false)
+};
+
+// Placement of one segment [first_op, last_op] compiled alone for one Edge TPU.
+struct SegmentPlacement {
+  int first_op = 0;
+  int last_op = 0;
+  int num_ops = 0;
+  std::vector<LayerPlacement> layers;  // in model order
+  int64_t input_bytes = 0;             // bytes of the segment's input tensors
+  int64_t output_bytes = 0;            // bytes of the segment's output tensors
+  int64_t on_chip_bytes = 0;           // cached parameters ("On-chip memory used ...")
+  int64_t off_chip_bytes = 0;          // streamed parameters ("Off-chip memory used ...")
+  int64_t remaining_bytes = 0;         // capacity - input - on_chip ("... remaining ...")
+};
+
+// Device bytes of one weighted op under the compiler's accounting; 0 for unweighted ops.
+int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& spec);
+
+// Layers of ops [first_op, last_op] (grouped like LayerEnds, within the range) and where the
+// compiler caches their parameters. Fails on an invalid range.
+StatusOr<SegmentPlacement> PlaceSegment(const Model& model, int first_op, int last_op,
+                                        const EdgeTpuSpec& spec);
+
+// Service time of one invocation of a segment on one Edge TPU, broken down. Parts add up: the
+// device runs them one after the other for a batch-1 inference.
+struct SegmentTiming {
+  double invoke_ns = 0;            // fixed per-invocation cost
+  double input_transfer_ns = 0;    // segment input over the host link
+  double output_transfer_ns = 0;   // segment output over the host link
+  double compute_ns = 0;           // MACs on the array, summed over layers
+  double stream_ns = 0;            // off-chip weights over the host link, once each
+  double restream_ns = 0;          // extra weight passes of tiled streamed conv layers
+  int max_weight_passes = 1;       // largest number of passes over any streamed layer
+  double total_ns() const {
+    return invoke_ns + input_transfer_ns + output_transfer_ns + compute_ns + stream_ns +
+           restream_ns;
+  }
+};
+
+SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec);
+StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
+                                              const EdgeTpuSpec& spec);
+
+// Host-side cost of running segments as a pipeline (one thread and one interpreter per device,
+// queues between stages), separate from the device. Two profiles:
+//  - "paper": the authors' Python runtime. Each stage does `per_stage_host_ns` of host work per
+//    inference (queue get/put, tensor copies, interpreter call) under one interpreter lock, so
+//    the host work of all stages is serialized; `startup_ns` is paid once per batch (threads).
+//  - "native": our C++ runtime. Host work of different stages overlaps; each hop between stages
+//    costs `per_hop_ns` (queue hand-off and copy).
+struct HostProfile {
+  std::string name;
+  double per_stage_host_ns = 0;   // host work per stage per inference
+  bool host_serialized = false;   // true: host work of all stages shares one lock
+  double per_hop_ns = 0;          // per inter-stage hand-off (also input and output hand-offs)
+  double startup_ns = 0;          // once per batch: thread start, join
+};
+
+HostProfile PaperHostProfile();
+HostProfile NativeHostProfile();
+// "paper" or "native".
+StatusOr<HostProfile> HostProfileByName(std::string_view name);
+
+// Wall time of pushing `batch` inputs through a pipeline whose stage i takes stage_ns[i] of
+// device time per inference, with fill and drain, as the paper timed it (start threads, feed all
+// inputs, join). Analytic: the first input crosses every stage, each further one leaves after one
+// period = max(bottleneck stage, serialized host work of all stages).
+double PipelineBatchWallNs(std::span<const double> stage_ns, const HostProfile& host, int batch);
+
+}  // namespace segpipe
+
+#endif  // SEGPIPE_DEVICE_EDGETPU_MODEL_H_
