@@ -1,0 +1,24 @@
+// Segment profiles from the Edge TPU placement and timing model.
+#include "segpipe/partition/model_profiler.h"
+
+#include <fmt/format.h>
+
+namespace segpipe {
+
+StatusOr<SegmentProfile> ModelProfiler::ProfileUncached(int first_op, int last_op,
+                                                        const StageDevice& device) {
+  if (device.kind != StageDevice::Kind::kEdgeTpu)
+    return UnimplementedError(fmt::format(
+        "the analytic profile models Edge TPUs only; stage on {} needs --profile measure",
+        DeviceName(device)));
+  SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
+                           PlaceSegment(model_, first_op, last_op, spec_));
+  const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
+  SegmentProfile profile;
+  profile.stage_ms = timing.total_ns() * 1e-6;
+  profile.on_chip_bytes = placement.on_chip_bytes;
+  profile.off_chip_bytes = placement.off_chip_bytes;
+  return profile;
+}
+
+}  // namespace segpipe

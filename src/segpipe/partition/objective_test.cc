@@ -1,0 +1,28 @@
+// Objective parsing and how stage times combine.
+#include "segpipe/partition/objective.h"
+
+#include <gtest/gtest.h>
+
+namespace segpipe {
+namespace {
+
+TEST(ObjectiveTest, ParsesTheThreeKinds) {
+  EXPECT_EQ(*ParseObjective("throughput"), Objective::Throughput());
+  EXPECT_EQ(*ParseObjective("latency"), Objective::Latency());
+  EXPECT_EQ(*ParseObjective("batch:50"), Objective::Batch(50));
+  EXPECT_EQ(ObjectiveName(Objective::Batch(50)), "batch:50");
+  for (const char* bad : {"batch:", "batch:0", "batch:-3", "batch:5x", "fast"})
+    EXPECT_EQ(ParseObjective(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+}
+
+TEST(ObjectiveTest, CombinesStageTimes) {
+  const std::vector<double> t = {1, 3, 2};
+  EXPECT_DOUBLE_EQ(ObjectiveValue(Objective::Throughput(), t), 3);
+  EXPECT_DOUBLE_EQ(ObjectiveValue(Objective::Latency(), t), 6);
+  EXPECT_DOUBLE_EQ(ObjectiveValue(Objective::Batch(50), t), 6 + 49 * 3);
+  EXPECT_DOUBLE_EQ(TimePerInferenceMs(Objective::Batch(50), t), (6 + 49 * 3) / 50.0);
+  EXPECT_DOUBLE_EQ(TimePerInferenceMs(Objective::Batch(1), t), 6);
+}
+
+}  // namespace
+}  // namespace segpipe

@@ -1,0 +1,177 @@
+// Partition helpers: device lists, validation, and the mapping between cut candidates and ops.
+#include "segpipe/partition/partition.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace segpipe {
+
+std::string_view DeviceKindName(StageDevice::Kind kind) {
+  switch (kind) {
+    case StageDevice::Kind::kCpu:
+      return "cpu";
+    case StageDevice::Kind::kEdgeTpu:
+      return "edgetpu";
+  }
+  return "?";
+}
+
+std::string DeviceName(const StageDevice& device) {
+  return fmt::format("{}:{}", DeviceKindName(device.kind), device.index);
+}
+
+StatusOr<StageDevice> ParseDeviceName(std::string_view text) {
+  const size_t colon = text.find(':');
+  std::string_view kind = text.substr(0, colon);
+  StageDevice device;
+  if (kind == "cpu") {
+    device.kind = StageDevice::Kind::kCpu;
+  } else if (kind == "edgetpu") {
+    device.kind = StageDevice::Kind::kEdgeTpu;
+  } else {
+    return InvalidArgumentError(
+        fmt::format("device '{}': expected cpu:INDEX or edgetpu:INDEX", text));
+  }
+  if (colon != std::string_view::npos) {
+    std::string_view n = text.substr(colon + 1);
+    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), device.index);
+    if (ec != std::errc() || end != n.data() + n.size() || device.index < 0 || device.index > 63)
+      return InvalidArgumentError(
+          fmt::format("device '{}': '{}' is not a device index", text, n));
+  }
+  return device;
+}
+
+StatusOr<std::vector<StageDevice>> ParseDeviceList(std::string_view text) {
+  constexpr int kMaxDevices = 64;
+  std::vector<StageDevice> devices;
+  int next_index[2] = {0, 0};
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(pos, comma - pos);
+    pos = comma + 1;
+    std::string_view kind_text = item, count_text;
+    if (size_t colon = item.find(':'); colon != std::string_view::npos) {
+      kind_text = item.substr(0, colon);
+      count_text = item.substr(colon + 1);
+    }
+    StageDevice::Kind kind;
+    if (kind_text == "cpu") {
+      kind = StageDevice::Kind::kCpu;
+    } else if (kind_text == "edgetpu" || kind_text == "tpu") {
+      kind = StageDevice::Kind::kEdgeTpu;
+    } else {
+      return InvalidArgumentError(fmt::format(
+          "device list '{}': unknown device kind '{}' (expected cpu or edgetpu, e.g. "
+          "'edgetpu:4' or 'cpu:1,edgetpu:3')",
+          text, kind_text));
+    }
+    int count = 1;
+    if (!count_text.empty()) {
+      auto [end, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(),
+                                       count);
+      if (ec != std::errc() || end != count_text.data() + count_text.size() || count < 1)
+        return InvalidArgumentError(fmt::format(
+            "device list '{}': '{}' is not a positive device count", text, count_text));
+    }
+    if (static_cast<int>(devices.size()) + count > kMaxDevices)
+      return InvalidArgumentError(
+          fmt::format("device list '{}': more than {} devices", text, kMaxDevices));
+    for (int i = 0; i < count; ++i)
+      devices.push_back({kind, next_index[static_cast<int>(kind)]++});
+    if (comma == text.size()) break;
+  }
+  return devices;
+}
+
+std::string FormatDeviceList(std::span<const StageDevice> devices) {
+  std::string out;
+  size_t i = 0;
+  while (i < devices.size()) {
+    size_t j = i;
+    while (j < devices.size() && devices[j].kind == devices[i].kind) ++j;
+    if (!out.empty()) out += ",";
+    out += fmt::format("{}:{}", DeviceKindName(devices[i].kind), j - i);
+    i = j;
+  }
+  return out;
+}
+
+int Partition::num_devices() const {
+  int n = 0;
+  for (const Segment& s : segments) n += s.replicas;
+  return n;
+}
+
+Status ValidatePartition(const Partition& partition, int num_ops) {
+  if (partition.segments.empty()) return InvalidArgumentError("plan has no segments");
+  int next = 0;
+  for (size_t k = 0; k < partition.segments.size(); ++k) {
+    const Segment& s = partition.segments[k];
+    if (s.first_op != next || s.last_op < s.first_op)
+      return InvalidArgumentError(fmt::format(
+          "plan segment {} covers ops [{}, {}], expected a non-empty range starting at op {}", k,
+          s.first_op, s.last_op, next));
+    if (s.replicas < 1)
+      return InvalidArgumentError(fmt::format("plan segment {} has {} replicas", k, s.replicas));
+    next = s.last_op + 1;
+  }
+  if (next != num_ops)
+    return InvalidArgumentError(fmt::format(
+        "plan covers ops [0, {}] but the model has {} ops", next - 1, num_ops));
+  return OkStatus();
+}
+
+std::vector<int> CutCandidates(const Model& model) { return LayerEnds(model); }
+
+Partition PartitionFromUnits(std::span<const int> unit_ends, std::span<const int> last_unit,
+                             std::span<const StageDevice> devices) {
+  SEGPIPE_CHECK(last_unit.size() <= devices.size());
+  Partition p;
+  int first_op = 0;
+  for (size_t k = 0; k < last_unit.size(); ++k) {
+    const int last_op = unit_ends[static_cast<size_t>(last_unit[k])];
+    p.segments.push_back({first_op, last_op, devices[k], 1});
+    first_op = last_op + 1;
+  }
+  return p;
+}
+
+StatusOr<std::vector<int>> UnitsOfPartition(const Partition& partition,
+                                            std::span<const int> unit_ends) {
+  std::vector<int> units;
+  for (const Segment& s : partition.segments) {
+    auto it = std::lower_bound(unit_ends.begin(), unit_ends.end(), s.last_op);
+    if (it == unit_ends.end() || *it != s.last_op)
+      return InvalidArgumentError(
+          fmt::format("segment ending at op {} does not end at a layer end", s.last_op));
+    units.push_back(static_cast<int>(it - unit_ends.begin()));
+  }
+  return units;
+}
+
+std::string FormatLayers(const Partition& partition, std::span<const int> layer_ends) {
+  std::string out;
+  for (const Segment& s : partition.segments) {
+    const int first_layer = static_cast<int>(
+        std::lower_bound(layer_ends.begin(), layer_ends.end(), s.first_op) - layer_ends.begin());
+    auto it = std::lower_bound(layer_ends.begin(), layer_ends.end(), s.last_op);
+    if (it == layer_ends.end() || *it != s.last_op) {
+      out += fmt::format("[ops {}-{}]", s.first_op, s.last_op);
+      continue;
+    }
+    const int last_layer = static_cast<int>(it - layer_ends.begin());
+    out += "[";
+    for (int l = first_layer; l <= last_layer; ++l)
+      out += fmt::format("{}{}", l == first_layer ? "" : ",", l + 1);
+    out += "]";
+    if (s.replicas > 1) out += fmt::format("x{}", s.replicas);
+  }
+  return out;
+}
+
+}  // namespace segpipe

@@ -1,0 +1,82 @@
+// Plan files: written and read back, and bad files refused with a message.
+#include "segpipe/partition/plan_file.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace segpipe {
+namespace {
+
+Plan SamplePlan() {
+  Plan plan;
+  plan.strategy = Strategy::kOptimal;
+  plan.profile = "model";
+  const StageDevice cpu{StageDevice::Kind::kCpu, 0}, tpu{StageDevice::Kind::kEdgeTpu, 0};
+  plan.partition.segments = {{0, 3, cpu, 1}, {4, 8, tpu, 2}};
+  plan.segments = {{0.5, 0, 100}, {0.25, 2000, 0}};
+  plan.time_per_inference_ms = 0.5;
+  plan.profiles_taken = 15;
+  return plan;
+}
+
+TEST(PlanFileTest, RoundTripsThroughAFile) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "segpipe_plan_file_test.json").string();
+  ASSERT_TRUE(SavePlanFile(path, SamplePlan(), 9).ok());
+  auto loaded = LoadPlanFile(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->num_ops, 9);
+  EXPECT_EQ(loaded->strategy, "optimal");
+  EXPECT_EQ(loaded->partition, SamplePlan().partition);
+  EXPECT_EQ(LastOps(loaded->partition), std::vector<int>({3, 8}));
+  std::filesystem::remove(path);
+}
+
+TEST(PlanFileTest, JsonHasTheDocumentedKeys) {
+  nlohmann::json j = PlanToJson(SamplePlan(), 9);
+  for (const char* key : {"strategy", "segments", "time_per_inference_ms", "profiles_taken"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  for (const char* key : {"first_op", "last_op", "on_chip_bytes", "off_chip_bytes", "stage_ms"})
+    EXPECT_TRUE(j["segments"][0].contains(key)) << key;
+  EXPECT_EQ(j["devices"], "cpu:1,edgetpu:2");
+}
+
+TEST(PlanFileTest, RefusesBrokenPlansWithAMessage) {
+  const std::string good = PlanToJson(SamplePlan(), 9).dump();
+  EXPECT_EQ(ParsePlanJson("{not json").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ParsePlanJson("[]").status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(ParsePlanJson(R"({"format":"segpipe-plan","version":1})").ok());
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\"last_op\":3", "\"last_op\":5"},        // gap in coverage
+           {"\"last_op\":3", "\"last_op\":-3"},       // negative
+           {"\"last_op\":3", "\"last_op\":\"3\""},    // wrong type
+           {"\"num_ops\":9", "\"num_ops\":12"},       // does not cover the model
+           {"\"replicas\":2", "\"replicas\":0"},
+           {"\"device\":\"cpu:0\"", "\"device\":\"gpu:0\""},
+           {"\"version\":1", "\"version\":7"}}) {
+    std::string text = good;
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    auto plan = ParsePlanJson(text);
+    EXPECT_FALSE(plan.ok()) << to;
+    if (!plan.ok()) {
+      EXPECT_FALSE(plan.status().message().empty());
+    }
+  }
+  EXPECT_EQ(LoadPlanFile("/nonexistent/plan.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(PlanFileTest, ChecksThePlanAgainstTheModel) {
+  auto loaded = ParsePlanJson(PlanToJson(SamplePlan(), 9).dump());
+  ASSERT_TRUE(loaded.ok());
+  Model model;
+  model.ops.resize(10);
+  EXPECT_EQ(CheckPlanFitsModel(*loaded, model).code(), StatusCode::kInvalidArgument);
+  model.ops.resize(9);
+  EXPECT_TRUE(CheckPlanFitsModel(*loaded, model).ok());
+}
+
+}  // namespace
+}  // namespace segpipe

@@ -1,0 +1,298 @@
+// Runs one strategy over a model's cut candidates and fills in the Plan; see planner.h.
+#include "segpipe/partition/planner.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/device/edgetpu_model.h"
+#include "segpipe/partition/exhaustive.h"
+#include "segpipe/partition/optimal.h"
+#include "segpipe/partition/replicate.h"
+
+namespace segpipe {
+namespace {
+
+constexpr Strategy kAll[] = {Strategy::kUniform, Strategy::kParams,  Strategy::kCoral,
+                             Strategy::kExhaustive, Strategy::kOptimal, Strategy::kAuto};
+
+// The context every strategy works in: the model's cut candidates and a cost function over them.
+struct Search {
+  const Model& model;
+  SegmentProfiler& profiler;
+  std::vector<int> unit_ends;  // last op of each unit
+
+  int num_units() const { return static_cast<int>(unit_ends.size()); }
+  int first_op(int unit) const { return unit == 0 ? 0 : unit_ends[unit - 1] + 1; }
+
+  SegmentCostFn CostOn(std::span<const StageDevice> devices) {
+    return [this, devices](int first, int last, int stage) -> StatusOr<double> {
+      SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                               profiler.Profile(first_op(first), unit_ends[last], devices[stage]));
+      return p.stage_ms;
+    };
+  }
+};
+
+// The compiler's split (params) or the paper's layer-count split (uniform), as last units.
+StatusOr<std::vector<int>> DefaultSplit(const Search& search, int num_stages, SplitKind kind) {
+  std::vector<int64_t> layer_bytes;
+  EdgeTpuSpec spec;
+  for (int u = 0; u < search.num_units(); ++u) {
+    int64_t bytes = 0;
+    for (int op = search.first_op(u); op <= search.unit_ends[u]; ++op)
+      bytes += EdgeTpuWeightBytes(search.model, search.model.ops[op], spec);
+    layer_bytes.push_back(bytes);
+  }
+  SplitSpec split;
+  split.kind = kind;
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> counts,
+                           SegmentLayerCounts(layer_bytes, num_stages, split));
+  std::vector<int> last;
+  int total = 0;
+  for (int c : counts) {
+    total += c;
+    last.push_back(total - 1);
+  }
+  return last;
+}
+
+struct Chosen {
+  Partition partition;
+  double pipeline_time_ms = -1;
+  std::vector<AutoOption> auto_options;
+};
+
+StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options);
+
+StatusOr<Chosen> Choose(Search& search, const PlanOptions& options) {
+  const int n = search.num_units();
+  const int s = static_cast<int>(options.devices.size());
+  std::span<const StageDevice> devices = options.devices;
+  SEGPIPE_RETURN_IF_ERROR(CheckSplitShape(n, s));
+  Chosen chosen;
+  std::vector<int> last;
+  switch (options.strategy) {
+    case Strategy::kUniform: {
+      SEGPIPE_ASSIGN_OR_RETURN(last, DefaultSplit(search, s, SplitKind::kUniform));
+      break;
+    }
+    case Strategy::kParams: {
+      SEGPIPE_ASSIGN_OR_RETURN(last, DefaultSplit(search, s, SplitKind::kParams));
+      break;
+    }
+    case Strategy::kOptimal: {
+      SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split,
+                               OptimalSplit(n, s, options.objective, search.CostOn(devices)));
+      last = split.last_unit;
+      break;
+    }
+    case Strategy::kCoral: {
+      SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> initial,
+                               DefaultSplit(search, s, SplitKind::kParams));
+      SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split,
+                               CoralSplit(n, s, options.objective, search.CostOn(devices),
+                                          initial, options.coral));
+      last = split.last_unit;
+      break;
+    }
+    case Strategy::kExhaustive: {
+      int batch = options.exhaustive_batch;
+      if (options.objective.kind == Objective::Kind::kBatch) batch = options.objective.batch_size;
+      if (options.objective.kind == Objective::Kind::kLatency) batch = 1;
+      SEGPIPE_ASSIGN_OR_RETURN(
+          ExhaustiveResult result,
+          ExhaustiveSplit(n, s, options.max_exhaustive_partitions,
+                          [&](std::span<const int> l) -> StatusOr<double> {
+                            return search.profiler.TimePipelineMs(
+                                PartitionFromUnits(search.unit_ends, l, devices), batch);
+                          }));
+      last = result.last_unit;
+      chosen.pipeline_time_ms = result.time_per_inference_ms;
+      break;
+    }
+    case Strategy::kAuto:
+      return AutoChoose(search, options);
+  }
+  chosen.partition = PartitionFromUnits(search.unit_ends, last, devices);
+  return chosen;
+}
+
+// Stage times of a partition (one device each).
+StatusOr<std::vector<double>> StageTimes(SegmentProfiler& profiler, const Partition& p) {
+  std::vector<double> t;
+  for (const Segment& s : p.segments) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile profile,
+                             profiler.Profile(s.first_op, s.last_op, s.device));
+    t.push_back(profile.stage_ms);
+  }
+  return t;
+}
+
+double Period(const Partition& p, std::span<const double> stage_ms) {
+  double period = 0;
+  for (size_t k = 0; k < stage_ms.size(); ++k)
+    period = std::max(period, stage_ms[k] / p.segments[k].replicas);
+  return period;
+}
+
+StatusOr<AutoOption> MakeOption(Search& search, const Objective& objective, Partition partition,
+                                int devices_used) {
+  AutoOption option;
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<double> t, StageTimes(search.profiler, partition));
+  option.devices_used = devices_used;
+  option.replicated = partition.num_devices() > static_cast<int>(partition.segments.size());
+  option.layout = FormatLayers(partition, search.unit_ends);
+  option.time_per_inference_ms = PartitionObjectiveValue(objective, partition, t, true);
+  option.throughput_per_s = 1000.0 / Period(partition, t);
+  option.partition = std::move(partition);
+  return option;
+}
+
+StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
+  const int n = search.num_units();
+  const int max_devices = static_cast<int>(options.devices.size());
+  std::span<const StageDevice> devices = options.devices;
+  Chosen chosen;
+  std::vector<AutoOption>& rows = chosen.auto_options;
+  for (int d = 1; d <= std::min(n, max_devices); ++d) {
+    SEGPIPE_ASSIGN_OR_RETURN(
+        UnitSplit split, OptimalSplit(n, d, options.objective, search.CostOn(devices.first(d))));
+    SEGPIPE_ASSIGN_OR_RETURN(
+        AutoOption row,
+        MakeOption(search, options.objective,
+                   PartitionFromUnits(search.unit_ends, split.last_unit, devices), d));
+    rows.push_back(std::move(row));
+  }
+  // Replication needs interchangeable devices and serves only the period, not latency.
+  const bool same_kind = std::all_of(devices.begin(), devices.end(), [&](const StageDevice& d) {
+    return d.kind == devices[0].kind;
+  });
+  if (options.allow_replication && same_kind &&
+      options.objective.kind != Objective::Kind::kLatency) {
+    auto cost = [&](int first, int last) -> StatusOr<double> {
+      SEGPIPE_ASSIGN_OR_RETURN(
+          SegmentProfile p,
+          search.profiler.Profile(search.first_op(first), search.unit_ends[last], devices[0]));
+      return p.stage_ms;
+    };
+    SEGPIPE_ASSIGN_OR_RETURN(std::vector<ReplicatedSplit> best,
+                             BestReplicatedSplits(n, max_devices, cost));
+    for (const ReplicatedSplit& r : best) {
+      if (r.devices_used == 0 || r.last_unit.size() == static_cast<size_t>(r.devices_used))
+        continue;  // no layout, or nothing replicated: the plain row covers it
+      Partition p;
+      int first_op = 0, next_device = 0;
+      for (size_t k = 0; k < r.last_unit.size(); ++k) {
+        const int last_op = search.unit_ends[r.last_unit[k]];
+        p.segments.push_back({first_op, last_op, devices[next_device], r.replicas[k]});
+        next_device += r.replicas[k];
+        first_op = last_op + 1;
+      }
+      SEGPIPE_ASSIGN_OR_RETURN(AutoOption row,
+                               MakeOption(search, options.objective, std::move(p),
+                                          r.devices_used));
+      rows.push_back(std::move(row));
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const AutoOption& a, const AutoOption& b) {
+    return a.devices_used < b.devices_used;
+  });
+  double best_time = std::numeric_limits<double>::infinity();
+  for (const AutoOption& r : rows) best_time = std::min(best_time, r.time_per_inference_ms);
+  const double one_device = rows.front().throughput_per_s;
+  AutoOption* pick = nullptr;
+  for (AutoOption& r : rows) {
+    r.efficiency = r.throughput_per_s / (r.devices_used * one_device);
+    // Rows are ordered by devices, plain before replicated: the first one close enough to the
+    // best wins, so a device that adds almost nothing is left out.
+    if (!pick && r.time_per_inference_ms <= best_time * (1 + options.auto_tolerance)) pick = &r;
+  }
+  pick->chosen = true;
+  chosen.partition = pick->partition;
+  return chosen;
+}
+
+}  // namespace
+
+StatusOr<Strategy> ParseStrategy(std::string_view text) {
+  for (Strategy s : kAll)
+    if (StrategyName(s) == text) return s;
+  return InvalidArgumentError(fmt::format(
+      "unknown strategy '{}' (expected uniform, params, exhaustive, coral, optimal or auto)",
+      text));
+}
+
+std::string_view StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kUniform:
+      return "uniform";
+    case Strategy::kParams:
+      return "params";
+    case Strategy::kExhaustive:
+      return "exhaustive";
+    case Strategy::kCoral:
+      return "coral";
+    case Strategy::kOptimal:
+      return "optimal";
+    case Strategy::kAuto:
+      return "auto";
+  }
+  return "?";
+}
+
+std::vector<Strategy> AllStrategies() { return {std::begin(kAll), std::end(kAll)}; }
+
+double PartitionObjectiveValue(const Objective& objective, const Partition& partition,
+                               std::span<const double> stage_ms, bool per_inference) {
+  double sum = 0;
+  for (double t : stage_ms) sum += t;
+  const double period = Period(partition, stage_ms);
+  switch (objective.kind) {
+    case Objective::Kind::kThroughput:
+      return period;
+    case Objective::Kind::kLatency:
+      return sum;
+    case Objective::Kind::kBatch: {
+      const double value = sum + (objective.batch_size - 1) * period;
+      return per_inference ? value / objective.batch_size : value;
+    }
+  }
+  return period;
+}
+
+StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const PlanOptions& options) {
+  if (model.ops.empty()) return InvalidArgumentError("the model has no ops to partition");
+  if (options.devices.empty()) return InvalidArgumentError("no devices to plan for (--devices)");
+  Search search{model, profiler, CutCandidates(model)};
+  const int64_t profiles_before = profiler.profiles_taken();
+  const int64_t runs_before = profiler.pipeline_runs();
+  SEGPIPE_ASSIGN_OR_RETURN(Chosen chosen, Choose(search, options));
+
+  Plan plan;
+  plan.strategy = options.strategy;
+  plan.objective = options.objective;
+  plan.profile = profiler.name();
+  plan.partition = std::move(chosen.partition);
+  plan.pipeline_time_ms = chosen.pipeline_time_ms;
+  plan.auto_options = std::move(chosen.auto_options);
+  std::vector<double> t;
+  for (const Segment& s : plan.partition.segments) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p, profiler.Profile(s.first_op, s.last_op, s.device));
+    plan.segments.push_back(p);
+    t.push_back(p.stage_ms);
+  }
+  plan.objective_value = PartitionObjectiveValue(options.objective, plan.partition, t, false);
+  plan.time_per_inference_ms = PartitionObjectiveValue(options.objective, plan.partition, t, true);
+  plan.period_ms = Period(plan.partition, t);
+  plan.profiles_taken = profiler.profiles_taken() - profiles_before;
+  plan.pipeline_runs = profiler.pipeline_runs() - runs_before;
+  plan.num_layers = search.num_units();
+  plan.exhaustive_count =
+      CountSplits(search.num_units(), static_cast<int>(plan.partition.segments.size()));
+  return plan;
+}
+
+}  // namespace segpipe

@@ -1,0 +1,67 @@
+// Replicated splits (auto) against a brute force over every layout.
+#include "segpipe/partition/replicate.h"
+
+#include <functional>
+#include <limits>
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace segpipe {
+namespace {
+
+// Smallest period over all layouts of units [first, n) using exactly `devices` devices.
+double BrutePeriod(int first, int n, int devices, const std::vector<std::vector<double>>& c) {
+  if (first == n) return devices == 0 ? 0 : std::numeric_limits<double>::infinity();
+  double best = std::numeric_limits<double>::infinity();
+  for (int last = first; last < n; ++last)
+    for (int r = 1; r <= devices; ++r)
+      best = std::min(best, std::max(c[first][last] / r, BrutePeriod(last + 1, n, devices - r, c)));
+  return best;
+}
+
+TEST(ReplicatedSplitTest, MatchesBruteForce) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 150; ++trial) {
+    const int n = 1 + static_cast<int>(rng() % 6);
+    const int d = 1 + static_cast<int>(rng() % 5);
+    std::vector<std::vector<double>> c(n, std::vector<double>(n));
+    for (auto& row : c)
+      for (double& x : row) x = std::uniform_real_distribution<double>(0.5, 10)(rng);
+    auto best = BestReplicatedSplits(n, d, [&](int i, int j) -> StatusOr<double> {
+      return c[i][j];
+    });
+    ASSERT_TRUE(best.ok());
+    for (int used = 1; used <= d; ++used) {
+      const double expect = BrutePeriod(0, n, used, c);
+      const ReplicatedSplit& r = (*best)[used - 1];
+      if (expect == std::numeric_limits<double>::infinity()) {
+        EXPECT_EQ(r.devices_used, 0);
+        continue;
+      }
+      EXPECT_NEAR(r.period_ms, expect, 1e-12);
+      int sum = 0;
+      double period = 0;
+      for (size_t k = 0; k < r.replicas.size(); ++k) {
+        sum += r.replicas[k];
+        period = std::max(period, r.stage_ms[k] / r.replicas[k]);
+      }
+      EXPECT_EQ(sum, used);
+      EXPECT_NEAR(period, r.period_ms, 1e-12);
+    }
+  }
+}
+
+TEST(ReplicatedSplitTest, ReplicatesTheWholeModelWhenCutsAreExpensive) {
+  // Two units; cutting between them costs far more than the units themselves (a huge
+  // activation), so four devices are best used as four copies of the whole model.
+  auto best = BestReplicatedSplits(2, 4, [](int i, int j) -> StatusOr<double> {
+    return (i == 0 && j == 1) ? 4.0 : 10.0;
+  });
+  ASSERT_TRUE(best.ok());
+  EXPECT_EQ((*best)[3].replicas, std::vector<int>({4}));
+  EXPECT_DOUBLE_EQ((*best)[3].period_ms, 1.0);
+}
+
+}  // namespace
+}  // namespace segpipe
