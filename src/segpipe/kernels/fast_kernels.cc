@@ -1,0 +1,31 @@
+// PrepareFastKernel: picks the fast (oneDNN-backed) kernel for an op, or none.
+//
+// Ops without a fast version, and configurations the fast kernels do not cover, get nullptr so
+// the executor falls back to the reference kernel; the reference kernel is also the one that
+// reports unsupported ops and types.
+#include <memory>
+
+#include "segpipe/kernels/dnnl_conv.h"
+#include "segpipe/kernels/dnnl_matmul.h"
+#include "segpipe/kernels/kernel.h"
+
+namespace segpipe {
+
+StatusOr<std::unique_ptr<Kernel>> PrepareFastKernel(const Model& model, int op_index,
+                                                    const KernelOptions& options) {
+  if (op_index < 0 || static_cast<size_t>(op_index) >= model.ops.size()) {
+    return InvalidArgumentError("op index out of range");
+  }
+  switch (model.ops[static_cast<size_t>(op_index)].type) {
+    case OpType::kConv2D:
+      return PrepareDnnlConv2D(model, op_index, options);
+    case OpType::kDepthwiseConv2D:
+      return PrepareDnnlDepthwiseConv2D(model, op_index, options);
+    case OpType::kFullyConnected:
+      return PrepareDnnlFullyConnected(model, op_index, options);
+    default:
+      return std::unique_ptr<Kernel>();
+  }
+}
+
+}  // namespace segpipe
