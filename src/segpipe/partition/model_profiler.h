@@ -1,13 +1,17 @@
 // ModelProfiler: segment profiles from the analytic Edge TPU model (device/edgetpu_model.h), no
-// device needed. A stage's time is the modelled service time of one invocation: fixed invoke
-// cost, activations in and out over the host link, compute, and streaming of the parameters that
-// do not fit on chip. CPU stages have no analytic model: they need `--profile measure` (or the
+// device needed. A stage's time is the modelled service time of one invocation (fixed invoke
+// cost, activations in and out over the host link, compute, streaming of the parameters that do
+// not fit on chip) plus the host's per-stage work and hand-off of the host profile (native by
+// default). Whole pipelines are timed with PipelineBatchWallNs, so the stage times used by the
+// search and the pipeline time `exhaustive` compares differ only by constants. CPU stages have no analytic model: they need `--profile measure` (or the
 // simulator's CPU timing), and this profiler says so.
 //
 // Lifetime: borrows `model`, which must outlive the profiler. Not thread-safe (see
 // SegmentProfiler).
 #ifndef SEGPIPE_PARTITION_MODEL_PROFILER_H_
 #define SEGPIPE_PARTITION_MODEL_PROFILER_H_
+
+#include <utility>
 
 #include "segpipe/device/edgetpu_model.h"
 #include "segpipe/partition/segment_profiler.h"
@@ -16,17 +20,23 @@ namespace segpipe {
 
 class ModelProfiler : public SegmentProfiler {
  public:
-  explicit ModelProfiler(const Model& model, EdgeTpuSpec spec = {})
-      : model_(model), spec_(spec) {}
+  explicit ModelProfiler(const Model& model, EdgeTpuSpec spec = {},
+                         HostProfile host = NativeHostProfile())
+      : model_(model), spec_(spec), host_(std::move(host)) {}
   std::string name() const override { return "model"; }
 
  protected:
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
                                            const StageDevice& device) override;
+  StatusOr<double> TimePipelineUncachedMs(const Partition& partition, int batch) override;
 
  private:
+  // Host time added to each stage's device time (see PipelineBatchWallNs).
+  double HostStageNs() const;
+
   const Model& model_;
   EdgeTpuSpec spec_;
+  HostProfile host_;
 };
 
 }  // namespace segpipe

@@ -1,0 +1,142 @@
+// The partitioners on the paper's synthetic FC and CONV models with the analytic Edge TPU model:
+// `optimal` agrees with the paper's exhaustive method, and the splits are the ones the paper
+// observed (the first TPU takes a large FC layer; CONV keeps one large layer per TPU).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "segpipe/partition/model_profiler.h"
+#include "segpipe/partition/plan_file.h"
+#include "segpipe/partition/planner.h"
+#include "segpipe/synth/paper_models.h"
+
+namespace segpipe {
+namespace {
+
+Model Fc(int hidden) {
+  synth::FcConfig config;
+  config.hidden = hidden;
+  config.calibration_inputs = 0;  // placement and timing do not depend on activation ranges
+  auto m = synth::SynthesizeFc(config);
+  SEGPIPE_CHECK(m.ok());
+  return std::move(m->model);
+}
+
+Model Conv(int filters) {
+  synth::ConvConfig config;
+  config.filters = filters;
+  config.calibration_inputs = 0;
+  auto m = synth::SynthesizeConv(config);
+  SEGPIPE_CHECK(m.ok());
+  return std::move(m->model);
+}
+
+Plan PlanFor(const Model& model, Strategy strategy, int tpus, Objective objective) {
+  ModelProfiler profiler(model);
+  PlanOptions options;
+  options.strategy = strategy;
+  options.objective = objective;
+  options.devices = *ParseDeviceList(fmt::format("edgetpu:{}", tpus));
+  auto plan = MakePlan(model, profiler, options);
+  SEGPIPE_CHECK(plan.ok());
+  return *plan;
+}
+
+std::string Layers(const Model& model, const Plan& plan) {
+  return FormatLayers(plan.partition, CutCandidates(model));
+}
+
+// Exhaustive times every split as a pipeline of 50 inputs; optimal (batch:50) must pick a split
+// that pipeline timing rates as fast as exhaustive's best.
+void ExpectOptimalMatchesExhaustive(const Model& model, const std::string& name) {
+  for (int tpus = 2; tpus <= 4; ++tpus) {
+    const Plan exhaustive = PlanFor(model, Strategy::kExhaustive, tpus, Objective::Throughput());
+    const Plan optimal = PlanFor(model, Strategy::kOptimal, tpus, Objective::Batch(50));
+    ModelProfiler profiler(model);
+    auto optimal_time = profiler.TimePipelineMs(optimal.partition, 50);
+    ASSERT_TRUE(optimal_time.ok());
+    EXPECT_NEAR(*optimal_time, exhaustive.pipeline_time_ms, 1e-9)
+        << name << " on " << tpus << " TPUs: optimal " << Layers(model, optimal)
+        << ", exhaustive " << Layers(model, exhaustive);
+    EXPECT_EQ(exhaustive.pipeline_runs, CountSplits(5, tpus));
+    EXPECT_LE(optimal.profiles_taken, 15);  // 5 * 6 / 2 distinct segments
+  }
+}
+
+TEST(PaperPartitionTest, OptimalMatchesExhaustiveOnFcModels) {
+  for (int hidden : {100, 1020, 1620, 2060, 2620}) {
+    SCOPED_TRACE(hidden);
+    ExpectOptimalMatchesExhaustive(Fc(hidden), fmt::format("FC n={}", hidden));
+  }
+}
+
+TEST(PaperPartitionTest, OptimalMatchesExhaustiveOnConvModels) {
+  for (int filters : {32, 302, 502, 702}) {
+    SCOPED_TRACE(filters);
+    ExpectOptimalMatchesExhaustive(Conv(filters), fmt::format("CONV f={}", filters));
+  }
+}
+
+TEST(PaperPartitionTest, FcOnThreeTpusGivesTheFirstTpuALargeLayer) {
+  const Model model = Fc(2620);
+  for (Objective objective : {Objective::Throughput(), Objective::Batch(50)}) {
+    const Plan plan = PlanFor(model, Strategy::kOptimal, 3, objective);
+    EXPECT_EQ(Layers(model, plan), "[1,2][3][4,5]") << ObjectiveName(objective);
+    for (const SegmentProfile& s : plan.segments) EXPECT_EQ(s.off_chip_bytes, 0);
+  }
+  // The paper's default split [1][2,3][4,5] streams weights, so it is slower.
+  const Plan uniform = PlanFor(model, Strategy::kUniform, 3, Objective::Throughput());
+  EXPECT_EQ(Layers(model, uniform), "[1][2,3][4,5]");
+  EXPECT_GT(uniform.time_per_inference_ms,
+            PlanFor(model, Strategy::kOptimal, 3, Objective::Throughput()).time_per_inference_ms);
+}
+
+TEST(PaperPartitionTest, LargeConvOnFourTpusKeepsOneLargeLayerPerTpu) {
+  const Model model = Conv(702);
+  for (Objective objective : {Objective::Throughput(), Objective::Batch(50)}) {
+    const Plan plan = PlanFor(model, Strategy::kOptimal, 4, objective);
+    EXPECT_EQ(Layers(model, plan), "[1,2][3][4][5]") << ObjectiveName(objective);
+  }
+}
+
+TEST(PaperPartitionTest, CoralAndAutoOnPaperModels) {
+  const Model model = Fc(2620);
+  const Plan coral = PlanFor(model, Strategy::kCoral, 3, Objective::Throughput());
+  const Plan optimal = PlanFor(model, Strategy::kOptimal, 3, Objective::Throughput());
+  EXPECT_GE(coral.time_per_inference_ms, optimal.time_per_inference_ms - 1e-12);
+  // Auto over up to 4 TPUs: never worse than the best fixed count, and it prints its table.
+  const Plan chosen = PlanFor(model, Strategy::kAuto, 4, Objective::Throughput());
+  ASSERT_FALSE(chosen.auto_options.empty());
+  int picked = 0;
+  for (const AutoOption& o : chosen.auto_options) picked += o.chosen;
+  EXPECT_EQ(picked, 1);
+  EXPECT_LE(chosen.time_per_inference_ms, optimal.time_per_inference_ms * 1.01);
+  const nlohmann::json j = PlanToJson(chosen, static_cast<int>(model.ops.size()));
+  EXPECT_EQ(j["strategy"], "auto");
+  EXPECT_TRUE(j.contains("auto_options"));
+}
+
+TEST(PaperPartitionTest, ExhaustiveRefusesBeyondTheLimitOnARealModel) {
+  const Model model = Fc(100);
+  ModelProfiler profiler(model);
+  PlanOptions options;
+  options.strategy = Strategy::kExhaustive;
+  options.devices = *ParseDeviceList("edgetpu:3");
+  options.max_exhaustive_partitions = 5;  // C(4, 2) = 6 splits
+  auto plan = MakePlan(model, profiler, options);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("optimal"), std::string::npos);
+}
+
+TEST(PaperPartitionTest, ModelProfileRefusesCpuStages) {
+  const Model model = Fc(100);
+  ModelProfiler profiler(model);
+  PlanOptions options;
+  options.devices = *ParseDeviceList("cpu:1,edgetpu:1");
+  auto plan = MakePlan(model, profiler, options);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(plan.status().message().find("--profile measure"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace segpipe
