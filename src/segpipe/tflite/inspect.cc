@@ -141,7 +141,8 @@ std::string FormatSummaryJson(const ModelSummary& s) {
         {"unsupported_ops", s.unsupported_ops}}},
       {"inputs", inputs},
       {"outputs", outputs}};
-  return root.dump(2) + "\n";
+  // Names come from the file and need not be valid UTF-8; the default handler throws on them.
+  return root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace segpipe
