@@ -51,13 +51,13 @@ int32_t RoundingDivideByPOT(int32_t x, int exponent) {
 }
 
 int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized_multiplier, int shift) {
-  const int left_shift = shift > 0 ? shift : 0;
-  const int right_shift = shift > 0 ? 0 : -shift;
-  // The left shift wraps like TFLite's int32 arithmetic on two's complement machines.
-  const int32_t shifted =
-      static_cast<int32_t>(static_cast<uint32_t>(x) * (uint32_t{1} << left_shift));
-  return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(shifted, quantized_multiplier),
-                             right_shift);
+  // One rounding of the exact 64-bit product (TFLite's single-rounding variant).
+  const int total_shift = 31 - shift;  // in [1, 62] for shifts QuantizeMultiplier produces
+  const int64_t round = int64_t{1} << (total_shift - 1);
+  const int64_t result =
+      (static_cast<int64_t>(x) * static_cast<int64_t>(quantized_multiplier) + round) >> total_shift;
+  return static_cast<int32_t>(std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
 }
 
 int32_t QuantizedMin(DataType type) { return type == DataType::kInt8 ? -128 : 0; }
@@ -68,7 +68,13 @@ Status QuantizedActivationRange(Activation activation, DataType type, float outp
   const int32_t qmin = QuantizedMin(type);
   const int32_t qmax = QuantizedMax(type);
   auto quantize = [&](float f) {
-    return output_zero_point + static_cast<int32_t>(RoundHalfAwayFromZero(f / output_scale));
+    // Saturate: with a tiny output scale f / scale lies far outside int32 (or is infinite), and
+    // converting such a float to int is undefined. Results inside the range are unchanged.
+    const double q = static_cast<double>(output_zero_point) +
+                     static_cast<double>(RoundHalfAwayFromZero(f / output_scale));
+    if (!(q > std::numeric_limits<int32_t>::min())) return std::numeric_limits<int32_t>::min();
+    if (q >= std::numeric_limits<int32_t>::max()) return std::numeric_limits<int32_t>::max();
+    return static_cast<int32_t>(q);
   };
   switch (activation) {
     case Activation::kNone:

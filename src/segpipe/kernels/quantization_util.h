@@ -1,9 +1,15 @@
 // TFLite's fixed-point requantization arithmetic, shared by the reference and fast kernels.
 //
 // A real multiplier m (e.g. input_scale * filter_scale / output_scale) is represented as a
-// Q0.31 mantissa and a power-of-two exponent; an int32 accumulator is rescaled with a rounding
-// doubling high multiply followed by a rounding right shift, exactly as TFLite does it (two
-// roundings, ties away from zero). Everything here is a pure function.
+// Q0.31 mantissa and a power-of-two exponent. TFLite has two ways to apply it to an int32
+// accumulator: the classic gemmlowp pair (rounding doubling high multiply, then rounding right
+// shift: two roundings) and its single-rounding variant (one rounding of the exact 64-bit
+// product, ties upward), selected by TFLITE_SINGLE_ROUNDING. They differ by 1 in rare ties.
+// MultiplyByQuantizedMultiplier uses the single-rounding variant: it is what TFLite's XNNPACK
+// path computes for convolutions, so the reference kernels agree exactly with the TFLite runtime
+// on chains of convolutions, instead of drifting apart by one rounding step per layer. The
+// two-rounding primitives stay available (and tested) for kernels that need them.
+// Everything here is a pure function.
 #ifndef SEGPIPE_KERNELS_QUANTIZATION_UTIL_H_
 #define SEGPIPE_KERNELS_QUANTIZATION_UTIL_H_
 
@@ -25,7 +31,8 @@ int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b);
 // x / 2^exponent rounded to nearest, ties away from zero. 0 <= exponent <= 31.
 int32_t RoundingDivideByPOT(int32_t x, int exponent);
 
-// x * quantized_multiplier * 2^(shift - 31) with TFLite's rounding.
+// round(x * quantized_multiplier * 2^(shift - 31)), ties toward +infinity, saturated to int32
+// (TFLite's single-rounding MultiplyByQuantizedMultiplier).
 int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized_multiplier, int shift);
 
 // Rounds half away from zero, as TFLite's TfLiteRound / std::round.
