@@ -49,7 +49,10 @@ std::string SplitSpecName(const SplitSpec& split) {
       break;
   }
   std::string out;
-  for (int layer : split.cut_after_layers) out += (out.empty() ? "" : ",") + std::to_string(layer);
+  for (int layer : split.cut_after_layers) {
+    if (!out.empty()) out.push_back(',');
+    out.append(std::to_string(layer));
+  }
   return out;
 }
 

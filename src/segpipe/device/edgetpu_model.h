@@ -50,26 +50,26 @@ struct EdgeTpuSpec {
   int32_t array_rows = 64;  // systolic array: rows take the K (input) dimension
   int32_t array_cols = 64;  // columns produce output channels
   // Fixed cost of one invocation: driver call, descriptor setup, DMA start, completion interrupt.
-  double invoke_overhead_ns = 106e3;
+  double invoke_overhead_ns = 105333;
   // Effective host-link rate for the segment's input and output activations (runtime copy,
   // quantized tensor hand-off and small DMA transfers included).
-  double activation_link_bytes_per_s = 107e6;
+  double activation_link_bytes_per_s = 107.486e6;
   // Host-link rate for streamed (off-chip) weights: large sequential DMA over PCIe Gen2 x1.
-  double stream_link_bytes_per_s = 388e6;
+  double stream_link_bytes_per_s = 380.83e6;
   // Latency paid once per invocation when any weights are streamed (first DMA round trip before
   // the array can start on a streamed layer).
-  double stream_setup_ns = 340e3;
+  double stream_setup_ns = 53570.1;
   // Batch-1 FULLY_CONNECTED: a matrix-vector product reuses no weight, so the layer runs at the
   // rate weights move from SRAM into the array, in bytes per cycle, not at the array's MAC peak.
-  double fc_weight_bytes_per_cycle = 159;
+  double fc_weight_bytes_per_cycle = 159.277;
   // CONV_2D reuses each weight at every output pixel and fills the array: padded MACs run at this
   // fraction of array_rows * array_cols MACs per cycle.
-  double conv_array_efficiency = 0.65;
+  double conv_array_efficiency = 0.644356;
   // Per CONV_2D layer: array pipeline fill/drain and instruction fetch for its spatial tiles.
-  double conv_layer_overhead_ns = 100e3;
+  double conv_layer_overhead_ns = 82062.4;
   // A conv layer whose weights are streamed works on spatial tiles whose input + output
   // activations fit this SRAM budget; the weights are streamed once per tile.
-  int64_t restream_tile_budget_bytes = 1.7 * kMiB;
+  int64_t restream_tile_budget_bytes = 102 * kMiB / 64;  // 1.59 MiB
 };
 
 // How the compiler accounts one layer (a weighted op plus the unweighted ops that follow it).

@@ -1,0 +1,54 @@
+// `segpipe calibrate [--measured DIR] [--out FILE]`: fits the Edge TPU timing model and the paper
+// host profile to the authors' measurements and writes the report (docs/edgetpu-model.md).
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "segpipe/device/edgetpu_calibration.h"
+
+namespace segpipe::cli {
+namespace {
+
+struct CalibrateFlags {
+  std::string measured_dir = "../shared/paper/measured";
+  std::string out;
+};
+
+Status Run(const CalibrateFlags& flags) {
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<PaperMeasurement> files,
+                           LoadPaperMeasurements(flags.measured_dir));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> points,
+                           BuildCalibrationPoints(files, EdgeTpuSpec{}));
+  SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult result, FitEdgeTpuModel(points, EdgeTpuSpec{}));
+  const std::string report = CalibrationReportMarkdown(points, result);
+  if (flags.out.empty()) {
+    std::printf("%s", report.c_str());
+    return OkStatus();
+  }
+  std::ofstream out(flags.out);
+  out << report;
+  if (!out) return InvalidArgumentError(fmt::format("cannot write {}", flags.out));
+  for (const FileError& e : EvaluateCalibration(points, result.spec, result.paper_host))
+    std::printf("%-30s rows %3d  median %5.1f%%  worst %5.1f%%\n", e.file.c_str(), e.rows,
+                100 * e.median_abs_relative_error, 100 * e.worst_abs_relative_error);
+  std::printf("wrote %s\n", flags.out.c_str());
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterCalibrate(CLI::App& app, Action* action) {
+  auto flags = std::make_shared<CalibrateFlags>();
+  auto* cmd = app.add_subcommand(
+      "calibrate", "Fit the Edge TPU timing model to the paper's measurements; write the report");
+  cmd->add_option("--measured", flags->measured_dir, "folder with the paper's CSV files")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out, "write the Markdown report here (default: stdout)");
+  cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
+}
+
+}  // namespace segpipe::cli

@@ -1,0 +1,109 @@
+// `segpipe compile MODEL --segments S [--split ...] [-o DIR] [--json]`: what the Edge TPU
+// compiler would do with a CPU model: segment it, place each segment's parameters, report in the
+// compiler's words, and write the segments as CPU .tflite files.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/writer.h"
+
+namespace segpipe::cli {
+namespace {
+
+struct CompileFlags {
+  std::string model_path;
+  int segments = 1;
+  std::string split = "default";
+  std::string output_dir;
+  bool json = false;
+};
+
+nlohmann::json ToJson(const EdgeTpuCompilation& c) {
+  nlohmann::json out;
+  out["num_segments"] = c.num_segments;
+  out["split"] = SplitSpecName(c.split);
+  out["segments"] = nlohmann::json::array();
+  for (const CompiledSegment& seg : c.segments) {
+    const SegmentPlacement& p = seg.placement;
+    nlohmann::json layers = nlohmann::json::array();
+    for (int l = seg.first_layer; l <= seg.last_layer; ++l) layers.push_back(l);
+    nlohmann::json residency = nlohmann::json::array();
+    for (const LayerPlacement& layer : p.layers)
+      residency.push_back({{"first_op", layer.first_op},
+                           {"last_op", layer.last_op},
+                           {"kind", std::string(LayerKindName(layer.kind))},
+                           {"weight_bytes", layer.weight_bytes},
+                           {"on_chip", layer.on_chip}});
+    out["segments"].push_back({{"layers", layers},
+                               {"first_op", p.first_op},
+                               {"last_op", p.last_op},
+                               {"num_ops", p.num_ops},
+                               {"input_bytes", p.input_bytes},
+                               {"output_bytes", p.output_bytes},
+                               {"on_chip_bytes", p.on_chip_bytes},
+                               {"off_chip_bytes", p.off_chip_bytes},
+                               {"remaining_bytes", p.remaining_bytes},
+                               {"layer_placement", residency},
+                               {"estimated_ms", seg.timing.total_ns() * 1e-6}});
+  }
+  return out;
+}
+
+Status Run(const CompileFlags& flags) {
+  SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(flags.split));
+  SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
+                           CompileForEdgeTpu(model, flags.segments, split, EdgeTpuSpec{}));
+  if (!flags.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.output_dir, ec);
+    if (ec)
+      return InvalidArgumentError(
+          fmt::format("cannot create output directory {}: {}", flags.output_dir, ec.message()));
+    const std::string stem = std::filesystem::path(flags.model_path).stem().string();
+    for (const CompiledSegment& seg : compiled.segments) {
+      SEGPIPE_ASSIGN_OR_RETURN(
+          Model piece, ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
+      const std::string path = (std::filesystem::path(flags.output_dir) /
+                                fmt::format("{}_segment_{}_of_{}.tflite", stem, seg.index,
+                                            flags.segments))
+                                   .string();
+      SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(piece, path));
+    }
+  }
+  if (flags.json) {
+    std::printf("%s\n", ToJson(compiled).dump(2).c_str());
+  } else {
+    std::printf("%s", FormatCompilerReport(compiled).c_str());
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterCompile(CLI::App& app, Action* action) {
+  auto flags = std::make_shared<CompileFlags>();
+  auto* cmd = app.add_subcommand(
+      "compile",
+      "Segment a model as edgetpu_compiler would, report parameter placement per segment and "
+      "write the segments as CPU .tflite files");
+  cmd->add_option("model", flags->model_path, "input .tflite (int8/uint8 CPU model)")->required();
+  cmd->add_option("--segments", flags->segments, "number of segments")->capture_default_str();
+  cmd->add_option("--split", flags->split,
+                  "default|params (compiler's parameter-balanced split), uniform (the paper's "
+                  "layer-count split), or the last layer of each segment but the last: 2 or 1,3")
+      ->capture_default_str();
+  cmd->add_option("-o,--output-dir", flags->output_dir,
+                  "write <stem>_segment_<i>_of_<S>.tflite here");
+  cmd->add_flag("--json", flags->json, "print segments as JSON");
+  cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
+}
+
+}  // namespace segpipe::cli

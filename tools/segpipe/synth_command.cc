@@ -1,0 +1,74 @@
+// `segpipe synth fc|conv ... -o FILE`: the paper's model families as int8 .tflite files.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "segpipe/synth/paper_models.h"
+#include "segpipe/tflite/writer.h"
+
+namespace segpipe::cli {
+namespace {
+
+struct SynthFlags {
+  synth::FcConfig fc;
+  synth::ConvConfig conv;
+  std::string output;
+};
+
+Status Write(const Model& model, const std::string& path) {
+  SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(model, path));
+  std::printf("wrote %s (%s)\n", path.c_str(), model.description.c_str());
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterSynth(CLI::App& app, Action* action) {
+  auto flags = std::make_shared<SynthFlags>();
+  auto* cmd = app.add_subcommand(
+      "synth", "Write one of the paper's synthetic models (FC or CONV) as an int8 .tflite file");
+  cmd->require_subcommand(1);
+
+  auto* fc = cmd->add_subcommand("fc", "FC: inputs -> (layers-1) x hidden (tanh) -> outputs");
+  fc->add_option("--hidden", flags->fc.hidden, "hidden units n (paper: 100..2620 step 40)")
+      ->required();
+  fc->add_option("--layers", flags->fc.layers, "dense layers")->capture_default_str();
+  fc->add_option("--inputs", flags->fc.inputs, "input features")->capture_default_str();
+  fc->add_option("--outputs", flags->fc.outputs, "output units")->capture_default_str();
+  fc->add_option("--seed", flags->fc.seed, "weight and dataset seed")->capture_default_str();
+  fc->add_option("--calibration-inputs", flags->fc.calibration_inputs,
+                 "representative inputs for activation ranges (0: estimate from weights)")
+      ->capture_default_str();
+  fc->add_option("-o,--output", flags->output, "output .tflite")->required();
+  fc->callback([flags, action] {
+    *action = [flags]() -> Status {
+      SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeFc(flags->fc));
+      return Write(m.model, flags->output);
+    };
+  });
+
+  auto* conv = cmd->add_subcommand("conv", "CONV: size x size x channels -> layers x conv + relu");
+  conv->add_option("--filters", flags->conv.filters, "filters f (paper: 32..702 step 10)")
+      ->required();
+  conv->add_option("--layers", flags->conv.layers, "conv layers")->capture_default_str();
+  conv->add_option("--size", flags->conv.size, "input height = width")->capture_default_str();
+  conv->add_option("--channels", flags->conv.channels, "input channels")->capture_default_str();
+  conv->add_option("--kernel", flags->conv.kernel, "square kernel size")->capture_default_str();
+  conv->add_option("--seed", flags->conv.seed, "weight and dataset seed")->capture_default_str();
+  conv->add_option("--calibration-inputs", flags->conv.calibration_inputs,
+                   "representative inputs for activation ranges (0: estimate from weights; "
+                   "100 runs the float model 100 times, slow for large f)")
+      ->capture_default_str();
+  conv->add_option("-o,--output", flags->output, "output .tflite")->required();
+  conv->callback([flags, action] {
+    *action = [flags]() -> Status {
+      SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeConv(flags->conv));
+      return Write(m.model, flags->output);
+    };
+  });
+}
+
+}  // namespace segpipe::cli
