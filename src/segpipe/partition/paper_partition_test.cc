@@ -35,7 +35,7 @@ Plan PlanFor(const Model& model, Strategy strategy, int tpus, Objective objectiv
   PlanOptions options;
   options.strategy = strategy;
   options.objective = objective;
-  options.devices = *ParseDeviceList(fmt::format("edgetpu:{}", tpus));
+  options.devices = *ParseStageDevices(fmt::format("edgetpu:{}", tpus));
   auto plan = MakePlan(model, profiler, options);
   SEGPIPE_CHECK(plan.ok());
   return *plan;
@@ -120,7 +120,7 @@ TEST(PaperPartitionTest, ExhaustiveRefusesBeyondTheLimitOnARealModel) {
   ModelProfiler profiler(model);
   PlanOptions options;
   options.strategy = Strategy::kExhaustive;
-  options.devices = *ParseDeviceList("edgetpu:3");
+  options.devices = *ParseStageDevices("edgetpu:3");
   options.max_exhaustive_partitions = 5;  // C(4, 2) = 6 splits
   auto plan = MakePlan(model, profiler, options);
   ASSERT_FALSE(plan.ok());
@@ -131,7 +131,7 @@ TEST(PaperPartitionTest, ModelProfileRefusesCpuStages) {
   const Model model = Fc(100);
   ModelProfiler profiler(model);
   PlanOptions options;
-  options.devices = *ParseDeviceList("cpu:1,edgetpu:1");
+  options.devices = *ParseStageDevices("cpu:1,edgetpu:1");
   auto plan = MakePlan(model, profiler, options);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), StatusCode::kUnimplemented);

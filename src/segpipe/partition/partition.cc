@@ -44,7 +44,7 @@ StatusOr<StageDevice> ParseDeviceName(std::string_view text) {
   return device;
 }
 
-StatusOr<std::vector<StageDevice>> ParseDeviceList(std::string_view text) {
+StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text) {
   constexpr int kMaxDevices = 64;
   std::vector<StageDevice> devices;
   int next_index[2] = {0, 0};
@@ -88,7 +88,7 @@ StatusOr<std::vector<StageDevice>> ParseDeviceList(std::string_view text) {
   return devices;
 }
 
-std::string FormatDeviceList(std::span<const StageDevice> devices) {
+std::string FormatStageDevices(std::span<const StageDevice> devices) {
   std::string out;
   size_t i = 0;
   while (i < devices.size()) {

@@ -33,8 +33,8 @@ StatusOr<StageDevice> ParseDeviceName(std::string_view text);  // inverse of Dev
 
 // Parses a device list: comma-separated `kind[:count]` items, e.g. "edgetpu:4", "cpu:2",
 // "cpu:1,edgetpu:3". Stages use the devices in this order.
-StatusOr<std::vector<StageDevice>> ParseDeviceList(std::string_view text);
-std::string FormatDeviceList(std::span<const StageDevice> devices);  // "edgetpu:4"
+StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text);
+std::string FormatStageDevices(std::span<const StageDevice> devices);  // "edgetpu:4"
 
 struct Segment {
   int first_op = 0;

@@ -9,20 +9,20 @@ namespace segpipe {
 namespace {
 
 TEST(DeviceListTest, ParsesKindsCountsAndMixedLists) {
-  auto d = ParseDeviceList("cpu:1,edgetpu:3");
+  auto d = ParseStageDevices("cpu:1,edgetpu:3");
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->size(), 4u);
   EXPECT_EQ((*d)[0], (StageDevice{StageDevice::Kind::kCpu, 0}));
   EXPECT_EQ((*d)[3], (StageDevice{StageDevice::Kind::kEdgeTpu, 2}));
-  EXPECT_EQ(FormatDeviceList(*d), "cpu:1,edgetpu:3");
-  EXPECT_EQ(ParseDeviceList("edgetpu")->size(), 1u);
+  EXPECT_EQ(FormatStageDevices(*d), "cpu:1,edgetpu:3");
+  EXPECT_EQ(ParseStageDevices("edgetpu")->size(), 1u);
   EXPECT_EQ(DeviceName((*d)[2]), "edgetpu:1");
   EXPECT_EQ(*ParseDeviceName("edgetpu:1"), (*d)[2]);
 }
 
 TEST(DeviceListTest, RejectsBadListsWithAMessage) {
   for (const char* bad : {"gpu:2", "edgetpu:0", "edgetpu:-1", "edgetpu:x", "", "cpu:1,", "cpu:99"}) {
-    auto d = ParseDeviceList(bad);
+    auto d = ParseStageDevices(bad);
     EXPECT_FALSE(d.ok()) << bad;
     if (!d.ok()) {
       EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument) << bad;

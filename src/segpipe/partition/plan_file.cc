@@ -32,7 +32,7 @@ nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
   std::vector<StageDevice> devices;
   for (const Segment& s : plan.partition.segments)
     for (int r = 0; r < s.replicas; ++r) devices.push_back(s.device);
-  j["devices"] = FormatDeviceList(devices);
+  j["devices"] = FormatStageDevices(devices);
   nlohmann::json segments = nlohmann::json::array();
   for (size_t k = 0; k < plan.partition.segments.size(); ++k) {
     const Segment& s = plan.partition.segments[k];

@@ -3,7 +3,7 @@
 // profiles it took).
 //
 //   ModelProfiler profiler(model);
-//   PlanOptions options{.strategy = Strategy::kOptimal, .devices = *ParseDeviceList("edgetpu:3")};
+//   PlanOptions options{.strategy = Strategy::kOptimal, .devices = *ParseStageDevices("edgetpu:3")};
 //   SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, profiler, options));
 //   // FormatLayers(plan.partition, CutCandidates(model)) == "[1,2][3][4,5]" for the paper's FC
 //

@@ -1,0 +1,150 @@
+// Simulated and measured segment profiles; see profilers.h.
+#include "segpipe/pipeline/profilers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "segpipe/device/cpu_device.h"
+#include "segpipe/pipeline/pipeline.h"
+#include "segpipe/pipeline/sim/simulator.h"
+
+namespace segpipe {
+namespace {
+
+Status RequireKind(const StageDevice& device, StageDevice::Kind kind, std::string_view profile) {
+  if (device.kind == kind) return OkStatus();
+  return UnimplementedError(fmt::format(
+      "--profile {} times {} stages only; the stage on {} needs --profile {}", profile,
+      DeviceKindName(kind), DeviceName(device),
+      kind == StageDevice::Kind::kCpu ? "model or simulate" : "measure"));
+}
+
+Status RequireUnreplicated(const Partition& partition, std::string_view profile) {
+  for (const Segment& s : partition.segments)
+    if (s.replicas != 1)
+      return UnimplementedError(fmt::format(
+          "--profile {} runs one device per stage; replicated stages are only estimated", profile));
+  return OkStatus();
+}
+
+std::vector<uint8_t> RandomBytes(int64_t n, std::mt19937_64& rng) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(n));
+  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+  return bytes;
+}
+
+}  // namespace
+
+SimulatedProfiler::SimulatedProfiler(const Model& model, EdgeTpuSpec spec, HostProfile host,
+                                     int queue_capacity)
+    : model_(model), spec_(spec), host_(std::move(host)), queue_capacity_(queue_capacity) {}
+
+StatusOr<SegmentProfile> SimulatedProfiler::ProfileUncached(int first_op, int last_op,
+                                                            const StageDevice& device) {
+  SEGPIPE_RETURN_IF_ERROR(RequireKind(device, StageDevice::Kind::kEdgeTpu, "simulate"));
+  SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
+                           PlaceSegment(model_, first_op, last_op, spec_));
+  const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
+  // One input through the stage alone: host work, device time and the hand-off, which is what
+  // the stage adds to a pipeline's fill time and, at the bottleneck, to its period.
+  SimConfig config = EdgeTpuSimConfig(std::span(&timing, 1), host_, queue_capacity_);
+  SEGPIPE_ASSIGN_OR_RETURN(SimResult one, SimulateStream(config, 1));
+  SegmentProfile profile;
+  profile.stage_ms = static_cast<double>(one.total_ns) * 1e-6;
+  profile.on_chip_bytes = placement.on_chip_bytes;
+  profile.off_chip_bytes = placement.off_chip_bytes;
+  return profile;
+}
+
+StatusOr<double> SimulatedProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
+  SEGPIPE_RETURN_IF_ERROR(RequireUnreplicated(partition, "simulate"));
+  std::vector<SegmentTiming> timings;
+  for (const Segment& s : partition.segments) {
+    SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kEdgeTpu, "simulate"));
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentTiming t,
+                             EstimateSegmentTiming(model_, s.first_op, s.last_op, spec_));
+    timings.push_back(t);
+  }
+  SimConfig config = EdgeTpuSimConfig(timings, host_, queue_capacity_);
+  SEGPIPE_ASSIGN_OR_RETURN(SimResult r, SimulateBatch(config, batch));
+  return r.time_per_inference_ns * 1e-6;
+}
+
+MeasuredProfiler::MeasuredProfiler(const Model& model, MeasureOptions options)
+    : model_(model), options_(options) {}
+
+StatusOr<SegmentProfile> MeasuredProfiler::ProfileUncached(int first_op, int last_op,
+                                                           const StageDevice& device) {
+  SEGPIPE_RETURN_IF_ERROR(RequireKind(device, StageDevice::Kind::kCpu, "measure"));
+  SEGPIPE_ASSIGN_OR_RETURN(Model segment, ExtractSegment(model_, first_op, last_op));
+  CpuDevice cpu(CpuDeviceOptions{.core = options_.pin_cores ? device.index : -1});
+  SEGPIPE_RETURN_IF_ERROR(cpu.Prepare(segment));
+  cpu.OnStageThreadStart(0);
+
+  std::mt19937_64 rng(options_.seed);
+  std::vector<std::vector<uint8_t>> in_bytes, out_bytes;
+  std::vector<std::span<const uint8_t>> in;
+  std::vector<std::span<uint8_t>> out;
+  for (int32_t t : segment.inputs) in_bytes.push_back(RandomBytes(segment.tensor(t).num_bytes(), rng));
+  for (int32_t t : segment.outputs)
+    out_bytes.emplace_back(static_cast<size_t>(segment.tensor(t).num_bytes()));
+  for (auto& b : in_bytes) in.emplace_back(b);
+  for (auto& b : out_bytes) out.emplace_back(b);
+  const DeviceIo io{in, out};
+
+  std::vector<double> times_ms;
+  for (int i = 0; i < options_.warmup + options_.repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    SEGPIPE_RETURN_IF_ERROR(cpu.Invoke(i, io));
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+    if (i >= options_.warmup) times_ms.push_back(took.count());
+  }
+  std::nth_element(times_ms.begin(), times_ms.begin() + times_ms.size() / 2, times_ms.end());
+  SegmentProfile profile;
+  profile.stage_ms = times_ms[times_ms.size() / 2];
+  for (int op = first_op; op <= last_op; ++op)
+    profile.off_chip_bytes += ComputeOpCost(model_, model_.ops[op]).weight_bytes;
+  return profile;
+}
+
+StatusOr<double> MeasuredProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
+  SEGPIPE_RETURN_IF_ERROR(RequireUnreplicated(partition, "measure"));
+  std::vector<std::unique_ptr<Device>> devices;
+  for (const Segment& s : partition.segments) {
+    SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kCpu, "measure"));
+    devices.push_back(std::make_unique<CpuDevice>(
+        CpuDeviceOptions{.core = options_.pin_cores ? s.device.index : -1}));
+  }
+  std::vector<int> last_ops;
+  for (const Segment& s : partition.segments) last_ops.push_back(s.last_op);
+  PipelineOptions pipeline_options;
+  pipeline_options.input_capacity = batch;   // all inputs queued before timing, as the paper did
+  pipeline_options.output_capacity = batch;
+  SEGPIPE_ASSIGN_OR_RETURN(auto pipeline,
+                           Pipeline::Create(model_, last_ops, std::move(devices), pipeline_options));
+
+  std::mt19937_64 rng(options_.seed);
+  std::vector<std::vector<std::vector<uint8_t>>> in_bytes(static_cast<size_t>(batch));
+  std::vector<std::vector<std::vector<uint8_t>>> out_bytes(static_cast<size_t>(batch));
+  std::vector<std::vector<std::span<const uint8_t>>> inputs(static_cast<size_t>(batch));
+  std::vector<std::vector<std::span<uint8_t>>> outputs(static_cast<size_t>(batch));
+  for (int b = 0; b < batch; ++b) {
+    for (int32_t t : model_.inputs) in_bytes[b].push_back(RandomBytes(model_.tensor(t).num_bytes(), rng));
+    for (int32_t t : model_.outputs)
+      out_bytes[b].emplace_back(static_cast<size_t>(model_.tensor(t).num_bytes()));
+    for (auto& x : in_bytes[b]) inputs[b].emplace_back(x);
+    for (auto& x : out_bytes[b]) outputs[b].emplace_back(x);
+  }
+  std::vector<Status> statuses(static_cast<size_t>(batch));
+  const auto start = std::chrono::steady_clock::now();
+  SEGPIPE_RETURN_IF_ERROR(pipeline->Start());
+  SEGPIPE_RETURN_IF_ERROR(pipeline->RunBatch(inputs, outputs, statuses));
+  SEGPIPE_RETURN_IF_ERROR(pipeline->Finish());
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+  return took.count() / batch;
+}
+
+}  // namespace segpipe
