@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <flatbuffers/flatbuffers.h>
@@ -27,10 +29,15 @@ using namespace tflite_internal;  // NOLINT: fb:: and the mapping helpers
 constexpr flatbuffers::uoffset_t kMaxVerifierDepth = 64;
 constexpr flatbuffers::uoffset_t kMaxVerifierTables = 10'000'000;
 
+// Copies the bytes: the verifier checks a vector's length field, not that 8-byte elements
+// (int64 zero points) are 8-byte aligned, and a crafted file may misalign them.
 template <typename T>
 std::vector<T> ToVector(const flatbuffers::Vector<T>* v) {
+  static_assert(std::is_arithmetic_v<T> && std::endian::native == std::endian::little);
   if (v == nullptr) return {};
-  return std::vector<T>(v->begin(), v->end());
+  std::vector<T> out(v->size());
+  if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
 }
 
 std::string OpLabel(size_t index, const Op& op) {
@@ -280,7 +287,7 @@ StatusOr<Op> ReadOp(const fb::Model& fb_model, const fb::Operator& fb_op, size_t
   op.version = code.version();
   op.type = OpTypeFromBuiltinCode(op.builtin_code);
   if (op.type == OpType::kCustom) {
-    if (code.custom_code() == nullptr)
+    if (code.custom_code() == nullptr || code.custom_code()->size() == 0)
       return DataLossError(fmt::format("op {} is a custom op without a name", index));
     op.custom_code = code.custom_code()->str();
     op.custom_options = ToVector(fb_op.custom_options());
