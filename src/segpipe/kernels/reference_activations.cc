@@ -102,9 +102,10 @@ ByteTable ReluTable(DataType type, QuantParams in_q, QuantParams out_q, int32_t 
                      &multiplier, &shift);
   ByteTable table{};
   for (int32_t q = QuantizedMin(type); q <= QuantizedMax(type); ++q) {
-    const int32_t out =
-        out_q.zero_point + MultiplyByQuantizedMultiplier(q - in_q.zero_point, multiplier, shift);
-    table[static_cast<uint8_t>(q)] = static_cast<uint8_t>(std::clamp(out, act_min, act_max));
+    const int64_t out = int64_t{out_q.zero_point} +
+                        MultiplyByQuantizedMultiplier(q - in_q.zero_point, multiplier, shift);
+    table[static_cast<uint8_t>(q)] =
+        static_cast<uint8_t>(std::clamp<int64_t>(out, act_min, act_max));
   }
   return table;
 }

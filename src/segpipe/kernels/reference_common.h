@@ -81,6 +81,13 @@ StatusOr<std::vector<int32_t>> ReadBias(const Model& model, int op_index, size_t
 
 // Spatial geometry of convolutions and pools, as TFLite computes it: output size for SAME/VALID
 // and the padding before the first row/column (the odd extra pad goes after the last).
+// Accumulators of conv, depthwise and fully connected are summed in int64 and saturated to
+// int32 before requantization: identical to TFLite's int32 sums whenever those do not overflow,
+// and defined (instead of signed overflow) for crafted weights, biases or huge receptive fields.
+inline int32_t SaturateToInt32(int64_t v) {
+  return static_cast<int32_t>(v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v);
+}
+
 inline int32_t EffectiveFilterSize(int32_t filter, int32_t dilation) {
   return (filter - 1) * dilation + 1;
 }

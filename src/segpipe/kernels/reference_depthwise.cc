@@ -33,7 +33,7 @@ void RunDepthwise(const DepthwiseParams& p, const KernelIo& io) {
           for (int32_t m = 0; m < p.depth_multiplier; ++m) {
             const int32_t oc = ic * p.depth_multiplier + m;
             const int32_t wzp = p.filter_zp[oc];
-            int32_t acc = 0;
+            int64_t acc = 0;
             for (int32_t ky = 0; ky < p.filter_h; ++ky) {
               const int32_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
               if (iy < 0 || iy >= p.in_h) continue;
@@ -46,10 +46,9 @@ void RunDepthwise(const DepthwiseParams& p, const KernelIo& io) {
               }
             }
             if (!p.bias.empty()) acc += p.bias[oc];
-            int32_t out = MultiplyByQuantizedMultiplier(acc, p.multipliers[oc], p.shifts[oc]) + p.output_zp;
-            out = std::clamp(out, p.act_min, p.act_max);
+            const int64_t out = int64_t{MultiplyByQuantizedMultiplier(SaturateToInt32(acc), p.multipliers[oc], p.shifts[oc])} + p.output_zp;
             output[((static_cast<int64_t>(b) * p.out_h + oy) * p.out_w + ox) * p.out_c + oc] =
-                static_cast<InT>(out);
+                static_cast<InT>(std::clamp<int64_t>(out, p.act_min, p.act_max));
           }
         }
       }

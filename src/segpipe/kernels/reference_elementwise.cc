@@ -37,10 +37,13 @@ int32_t Combine(const ElementwiseParams& p, int32_t x1, int32_t x2) {
         MultiplyByQuantizedMultiplier((x1 - p.zp1) * (1 << kAddLeftShift), p.mult1, p.shift1);
     const int32_t scaled2 =
         MultiplyByQuantizedMultiplier((x2 - p.zp2) * (1 << kAddLeftShift), p.mult2, p.shift2);
-    const int32_t raw = p.type == OpType::kAdd ? scaled1 + scaled2 : scaled1 - scaled2;
+    // Saturating: with crafted scales the rescaled operands can sit at the int32 limits.
+    const int32_t raw = SaturateToInt32(p.type == OpType::kAdd ? int64_t{scaled1} + scaled2
+                                                               : int64_t{scaled1} - scaled2);
     out = MultiplyByQuantizedMultiplier(raw, p.out_mult, p.out_shift);
   }
-  return std::clamp(out + p.output_zp, p.act_min, p.act_max);
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(int64_t{out} + p.output_zp, p.act_min, p.act_max));
 }
 
 template <typename T>

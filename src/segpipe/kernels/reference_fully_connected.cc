@@ -30,13 +30,13 @@ void RunFullyConnected(const FullyConnectedParams& p, const KernelIo& io) {
       const int32_t wzp = p.weight_zp[u];
       const InT* in = input + b * p.depth;
       const WT* w = weights + u * p.depth;
-      int32_t acc = 0;
+      int64_t acc = 0;
       for (int64_t d = 0; d < p.depth; ++d) {
         acc += (static_cast<int32_t>(in[d]) - p.input_zp) * (static_cast<int32_t>(w[d]) - wzp);
       }
       if (!p.bias.empty()) acc += p.bias[u];
-      int32_t out = MultiplyByQuantizedMultiplier(acc, p.multipliers[u], p.shifts[u]) + p.output_zp;
-      output[b * p.units + u] = static_cast<InT>(std::clamp(out, p.act_min, p.act_max));
+      const int64_t out = int64_t{MultiplyByQuantizedMultiplier(SaturateToInt32(acc), p.multipliers[u], p.shifts[u])} + p.output_zp;
+      output[b * p.units + u] = static_cast<InT>(std::clamp<int64_t>(out, p.act_min, p.act_max));
     }
   }
 }

@@ -64,9 +64,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareQuantizeOp(const Model& model, int op_i
   const int32_t in_zp = in_q.zero_point;
   return MakeKernel([=](const KernelIo& io) {
     for (int64_t i = 0; i < n; ++i) {
-      const int32_t q = out_zp + MultiplyByQuantizedMultiplier(Load8(io.inputs[0], i, in_signed) - in_zp,
-                                                               multiplier, shift);
-      Store8(io.outputs[0], i, std::clamp(q, qmin, qmax));
+      const int64_t q = int64_t{out_zp} + MultiplyByQuantizedMultiplier(
+                                              Load8(io.inputs[0], i, in_signed) - in_zp, multiplier, shift);
+      Store8(io.outputs[0], i, static_cast<int32_t>(std::clamp<int64_t>(q, qmin, qmax)));
     }
   });
 }
