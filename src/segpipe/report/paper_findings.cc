@@ -1,0 +1,146 @@
+// Checks of the paper's qualitative findings.
+#include "segpipe/report/paper_findings.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "segpipe/report/paper_tables.h"
+
+namespace segpipe::report {
+namespace {
+
+std::string SizeList(const std::vector<int>& sizes) {
+  if (sizes.empty()) return "none";
+  std::string text;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (i == 8) return text + fmt::format(", ... ({} in all)", sizes.size());
+    text += fmt::format("{}{}", i ? ", " : "", sizes[i]);
+  }
+  return text;
+}
+
+}  // namespace
+
+Finding CheckFcTwoAndThreeAlike(const std::vector<ModelSweep>& fc, std::string_view host) {
+  Finding f;
+  f.claim = "FC with 2 and 3 TPUs (default split) behave alike";
+  std::vector<int> spill2, spill3;
+  double worst = 0;
+  int worst_size = 0;
+  for (const ModelSweep& m : fc) {
+    const SplitRun& two = m.Host(host).Run(2, SplitMethod::kDefault);
+    const SplitRun& three = m.Host(host).Run(3, SplitMethod::kDefault);
+    if (two.off_chip_bytes() > 0) spill2.push_back(m.size);
+    if (three.off_chip_bytes() > 0) spill3.push_back(m.size);
+    if (two.off_chip_bytes() == 0 || three.off_chip_bytes() == 0) continue;
+    for (double d : {three.batch1_ms / two.batch1_ms - 1, three.batch_ms / two.batch_ms - 1}) {
+      if (std::abs(d) > worst) {
+        worst = std::abs(d);
+        worst_size = m.size;
+      }
+    }
+  }
+  f.holds = spill2 == spill3 && !spill2.empty() && worst <= 0.15;
+  f.evidence = fmt::format(
+      "2 TPUs stream weights from host memory at n = {}; 3 TPUs at n = {}. Where both stream, "
+      "their times differ by at most {:.1f}% (n={}).",
+      spill2.empty() ? "none" : fmt::format("{}..{}", spill2.front(), spill2.back()),
+      spill3.empty() ? "none" : fmt::format("{}..{}", spill3.front(), spill3.back()),
+      100 * worst, worst_size);
+  if (!fc.empty()) {
+    const ModelSweep& last = fc.back();
+    f.evidence += fmt::format(" At n={}: {:.2f} ms vs {:.2f} ms (B=1), {:.2f} ms vs {:.2f} ms (B=50).",
+                              last.size, last.Host(host).Run(2, SplitMethod::kDefault).batch1_ms,
+                              last.Host(host).Run(3, SplitMethod::kDefault).batch1_ms,
+                              last.Host(host).Run(2, SplitMethod::kDefault).batch_ms,
+                              last.Host(host).Run(3, SplitMethod::kDefault).batch_ms);
+  }
+  return f;
+}
+
+Finding CheckFcFewestOnChip(const std::vector<ModelSweep>& fc, std::string_view host) {
+  Finding f;
+  f.claim = "The best FC choice is the fewest TPUs that keep every weight on chip";
+  int agree = 0, compared = 0;
+  std::vector<int> mismatches;
+  std::string ranges;
+  int run_start = -1, run_tpus = -1, previous = -1;
+  auto close_run = [&] {
+    if (run_start < 0) return;
+    ranges += fmt::format("{}n={}..{}: {} TPU{}", ranges.empty() ? "" : "; ", run_start, previous,
+                          run_tpus, run_tpus == 1 ? "" : "s");
+  };
+  for (const TpuChoice& c : TpuChoices(fc, host)) {
+    if (c.fastest_tpus != run_tpus) {
+      close_run();
+      run_start = c.size;
+      run_tpus = c.fastest_tpus;
+    }
+    previous = c.size;
+    if (c.fewest_on_chip_tpus == 0) continue;
+    ++compared;
+    if (c.fastest_tpus == c.fewest_on_chip_tpus)
+      ++agree;
+    else
+      mismatches.push_back(c.size);
+  }
+  close_run();
+  f.holds = compared > 0 && agree == compared;
+  f.evidence = fmt::format("Fastest TPU count: {}. It is the fewest TPUs with nothing in host "
+                           "memory at {} of {} sizes (other sizes: {}).",
+                           ranges, agree, compared, SizeList(mismatches));
+  return f;
+}
+
+Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::string_view host,
+                                 double largest_fraction) {
+  Finding f;
+  f.claim = "Segmented single-input CONV is slower than one TPU except for the largest models";
+  std::vector<int> faster;
+  double best = 0;
+  int best_size = 0, best_tpus = 0;
+  for (const ModelSweep& m : conv) {
+    bool any = false;
+    for (const SplitRun& r : m.Host(host).runs) {
+      if (r.method != SplitMethod::kDefault) continue;
+      const double s = Speedup(m, r, false);
+      if (s > best) {
+        best = s;
+        best_size = m.size;
+        best_tpus = r.tpus;
+      }
+      any |= s > 1;
+    }
+    if (any) faster.push_back(m.size);
+  }
+  if (conv.empty()) return f;
+  const size_t first_largest =
+      static_cast<size_t>(std::floor(static_cast<double>(conv.size()) * (1 - largest_fraction)));
+  const int threshold = conv[std::min(first_largest, conv.size() - 1)].size;
+  const bool only_largest =
+      std::all_of(faster.begin(), faster.end(), [&](int size) { return size >= threshold; });
+  const bool largest_faster = !faster.empty() && faster.back() == conv.back().size;
+  f.holds = only_largest && largest_faster;
+  f.evidence = fmt::format(
+      "With the default split at B=1, 2-4 TPUs beat one TPU at f = {} (largest models: f >= {}). "
+      "Best B=1 speedup {:.2f}x (f={}, {} TPUs).",
+      SizeList(faster), threshold, best, best_size, best_tpus);
+  if (!only_largest) f.evidence += " Segmentation also wins below the largest models.";
+  if (!largest_faster) f.evidence += " Segmentation does not win even for the largest model.";
+  return f;
+}
+
+std::vector<Finding> CheckFindings(const PaperSweep& sweep, std::string_view host) {
+  std::vector<Finding> findings;
+  if (!sweep.fc.empty() && sweep.options.max_tpus >= 3) {
+    findings.push_back(CheckFcTwoAndThreeAlike(sweep.fc, host));
+    findings.push_back(CheckFcFewestOnChip(sweep.fc, host));
+  }
+  if (!sweep.conv.empty() && sweep.options.max_tpus >= 2)
+    findings.push_back(CheckConvSegmentedSlower(sweep.conv, host));
+  return findings;
+}
+
+}  // namespace segpipe::report

@@ -1,0 +1,42 @@
+// The paper's qualitative findings checked against a sweep: each claim, whether our numbers
+// support it, and the numbers that say so. Used by report.md and by the tests that guard the
+// reproduction.
+//
+// Pure functions; thread-safe.
+#ifndef SEGPIPE_REPORT_PAPER_FINDINGS_H_
+#define SEGPIPE_REPORT_PAPER_FINDINGS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segpipe/report/paper_sweep.h"
+
+namespace segpipe::report {
+
+struct Finding {
+  std::string claim;
+  bool holds = false;
+  std::string evidence;
+};
+
+// FC with 2 and 3 TPUs and the default split behave alike: the same sizes stream weights from
+// host memory, and where they do the times (B = 1 and B = batch) are within 15% of each other.
+Finding CheckFcTwoAndThreeAlike(const std::vector<ModelSweep>& fc, std::string_view host);
+
+// For FC the fastest TPU count (any split, B = batch) is the fewest TPUs that keep every weight
+// on chip, at every size where some count does.
+Finding CheckFcFewestOnChip(const std::vector<ModelSweep>& fc, std::string_view host);
+
+// Segmented single-input CONV (default split, B = 1) is slower than one TPU except for the
+// largest models: every size where some TPU count beats one TPU lies in the top
+// `largest_fraction` of the sweep, and the largest model is one of them.
+Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::string_view host,
+                                 double largest_fraction = 0.2);
+
+// All three (those whose family is in the sweep).
+std::vector<Finding> CheckFindings(const PaperSweep& sweep, std::string_view host);
+
+}  // namespace segpipe::report
+
+#endif  // SEGPIPE_REPORT_PAPER_FINDINGS_H_

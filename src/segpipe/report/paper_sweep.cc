@@ -1,0 +1,353 @@
+// The paper's sweeps through the Edge TPU model and the pipeline simulator.
+#include "segpipe/report/paper_sweep.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/partition/model_profiler.h"
+#include "segpipe/partition/partition.h"
+#include "segpipe/partition/planner.h"
+#include "segpipe/partition/split.h"
+#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/synth/paper_models.h"
+
+namespace segpipe::report {
+namespace {
+
+// Every contiguous layer range of one model placed and timed once: all splits are built from
+// these (a 5-layer model has 15 of them).
+class SegmentTable {
+ public:
+  static StatusOr<SegmentTable> Build(const Model& model, const EdgeTpuSpec& spec) {
+    SegmentTable table;
+    table.unit_ends_ = CutCandidates(model);
+    const int n = table.num_units();
+    table.cells_.resize(static_cast<size_t>(n * n));
+    for (int first = 0; first < n; ++first) {
+      for (int last = first; last < n; ++last) {
+        const int first_op = first == 0 ? 0 : table.unit_ends_[first - 1] + 1;
+        SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
+                                 PlaceSegment(model, first_op, table.unit_ends_[last], spec));
+        Cell& cell = table.cells_[static_cast<size_t>(first * n + last)];
+        cell.timing = EstimateSegmentTiming(placement, spec);
+        cell.result.first_layer = first + 1;
+        cell.result.last_layer = last + 1;
+        cell.result.on_chip_bytes = placement.on_chip_bytes;
+        cell.result.off_chip_bytes = placement.off_chip_bytes;
+        cell.result.input_bytes = placement.input_bytes;
+        for (const LayerPlacement& layer : placement.layers)
+          if (!layer.on_chip && layer.weight_bytes > 0) ++cell.result.streamed_layers;
+        cell.result.device_ms = cell.timing.total_ns() * 1e-6;
+      }
+    }
+    return table;
+  }
+
+  int num_units() const { return static_cast<int>(unit_ends_.size()); }
+  const std::vector<int>& unit_ends() const { return unit_ends_; }
+  const SegmentResult& Result(int first, int last) const { return At(first, last).result; }
+  const SegmentTiming& Timing(int first, int last) const { return At(first, last).timing; }
+
+ private:
+  struct Cell {
+    SegmentResult result;
+    SegmentTiming timing;
+  };
+  const Cell& At(int first, int last) const {
+    SEGPIPE_CHECK(0 <= first && first <= last && last < num_units());
+    return cells_[static_cast<size_t>(first * num_units() + last)];
+  }
+
+  std::vector<int> unit_ends_;
+  std::vector<Cell> cells_;
+};
+
+// The authors' Python runtime used unbounded queues (all B inputs sit in the first one); ours
+// keeps one frame between stages, as libcoral does.
+int QueueCapacityFor(const HostProfile& host, int batch) {
+  return host.host_serialized ? std::max(1, batch) : 1;
+}
+
+StatusOr<double> SimulateMs(std::span<const SegmentTiming> timings, const HostProfile& host,
+                            int batch) {
+  const SimConfig config = EdgeTpuSimConfig(timings, host, QueueCapacityFor(host, batch));
+  SEGPIPE_ASSIGN_OR_RETURN(SimResult result, SimulateBatch(config, batch));
+  return result.time_per_inference_ns * 1e-6;
+}
+
+// Builds the run of the split whose stage k ends at unit last_unit[k].
+StatusOr<SplitRun> RunSplit(const SegmentTable& table, std::span<const int> last_unit,
+                            SplitMethod method, const HostProfile& host, int batch) {
+  SplitRun run;
+  run.tpus = static_cast<int>(last_unit.size());
+  run.method = method;
+  std::vector<SegmentTiming> timings;
+  int first = 0;
+  for (int last : last_unit) {
+    run.segments.push_back(table.Result(first, last));
+    timings.push_back(table.Timing(first, last));
+    run.layout += first == last ? fmt::format("[{}]", first + 1)
+                                : fmt::format("[{}-{}]", first + 1, last + 1);
+    first = last + 1;
+  }
+  SEGPIPE_ASSIGN_OR_RETURN(run.batch1_ms, SimulateMs(timings, host, 1));
+  SEGPIPE_ASSIGN_OR_RETURN(run.batch_ms, SimulateMs(timings, host, batch));
+  return run;
+}
+
+std::vector<int64_t> LayerWeightBytes(const Model& model, std::span<const int> unit_ends,
+                                      const EdgeTpuSpec& spec) {
+  std::vector<int64_t> bytes;
+  int first_op = 0;
+  for (int end : unit_ends) {
+    int64_t sum = 0;
+    for (int op = first_op; op <= end; ++op) sum += EdgeTpuWeightBytes(model, model.ops[op], spec);
+    bytes.push_back(sum);
+    first_op = end + 1;
+  }
+  return bytes;
+}
+
+// The paper's default split as last units.
+StatusOr<std::vector<int>> DefaultSplit(PaperFamily family, const Model& model,
+                                        const SegmentTable& table, int tpus,
+                                        const EdgeTpuSpec& spec) {
+  SplitSpec split;
+  split.kind = family == PaperFamily::kFc ? SplitKind::kUniform : SplitKind::kParams;
+  SEGPIPE_ASSIGN_OR_RETURN(
+      std::vector<int> counts,
+      SegmentLayerCounts(LayerWeightBytes(model, table.unit_ends(), spec), tpus, split));
+  std::vector<int> last_unit;
+  int end = -1;
+  for (int count : counts) last_unit.push_back(end += count);
+  return last_unit;
+}
+
+// The paper's FC profiling: every split run as a pipeline on the batch; the fastest is kept
+// (the first among equals).
+StatusOr<std::vector<int>> ExhaustiveSimulatedSplit(const SegmentTable& table, int tpus,
+                                                    const HostProfile& host, int batch) {
+  std::vector<int> best;
+  double best_ms = std::numeric_limits<double>::infinity();
+  Status status = OkStatus();
+  ForEachSplit(table.num_units(), tpus, [&](std::span<const int> last_unit) {
+    std::vector<SegmentTiming> timings;
+    int first = 0;
+    for (int last : last_unit) {
+      timings.push_back(table.Timing(first, last));
+      first = last + 1;
+    }
+    StatusOr<double> ms = SimulateMs(timings, host, batch);
+    if (!ms.ok()) {
+      status = ms.status();
+      return false;
+    }
+    if (*ms < best_ms) {
+      best_ms = *ms;
+      best.assign(last_unit.begin(), last_unit.end());
+    }
+    return true;
+  });
+  SEGPIPE_RETURN_IF_ERROR(status);
+  return best;
+}
+
+StatusOr<std::vector<StageDevice>> Tpus(int count) {
+  return ParseStageDevices(fmt::format("edgetpu:{}", count));
+}
+
+StatusOr<std::vector<int>> PlannedSplit(const Model& model, ModelProfiler& profiler,
+                                        Strategy strategy, Objective objective, int tpus,
+                                        std::span<const int> unit_ends) {
+  PlanOptions plan_options;
+  plan_options.strategy = strategy;
+  plan_options.objective = objective;
+  SEGPIPE_ASSIGN_OR_RETURN(plan_options.devices, Tpus(tpus));
+  SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, profiler, plan_options));
+  return UnitsOfPartition(plan.partition, unit_ends);
+}
+
+StatusOr<AutoChoice> ChooseAuto(const Model& model, ModelProfiler& profiler, int max_tpus,
+                                int batch, bool allow_replication) {
+  PlanOptions plan_options;
+  plan_options.strategy = Strategy::kAuto;
+  plan_options.objective = Objective::Batch(batch);
+  plan_options.allow_replication = allow_replication;
+  SEGPIPE_ASSIGN_OR_RETURN(plan_options.devices, Tpus(max_tpus));
+  SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, profiler, plan_options));
+  for (const AutoOption& option : plan.auto_options) {
+    if (!option.chosen) continue;
+    return AutoChoice{option.devices_used, option.layout, option.time_per_inference_ms};
+  }
+  return InternalError("auto planning chose no option");
+}
+
+}  // namespace
+
+std::string_view FamilyName(PaperFamily family) {
+  return family == PaperFamily::kFc ? "FC" : "CONV";
+}
+
+std::string_view SizeName(PaperFamily family) { return family == PaperFamily::kFc ? "n" : "f"; }
+
+std::string_view SplitMethodName(SplitMethod method) {
+  switch (method) {
+    case SplitMethod::kDefault:
+      return "default";
+    case SplitMethod::kProfiled:
+      return "profiled";
+    case SplitMethod::kOptimal:
+      return "optimal";
+  }
+  return "?";
+}
+
+int64_t SplitRun::off_chip_bytes() const {
+  int64_t sum = 0;
+  for (const SegmentResult& s : segments) sum += s.off_chip_bytes;
+  return sum;
+}
+
+const SplitRun& HostRuns::Run(int tpus, SplitMethod method) const {
+  for (const SplitRun& run : runs)
+    if (run.tpus == tpus && run.method == method) return run;
+  SEGPIPE_CHECK(false && "no such run");
+  return runs.front();
+}
+
+const HostRuns& ModelSweep::Host(std::string_view name) const {
+  for (const HostRuns& h : hosts)
+    if (h.host.name == name) return h;
+  SEGPIPE_CHECK(false && "no such host profile");
+  return hosts.front();
+}
+
+PaperSweepOptions PaperSweepOptions::Paper() {
+  PaperSweepOptions options;
+  options.fc_sizes = synth::FcSweepHidden();
+  options.conv_sizes = synth::ConvSweepFilters();
+  options.hosts = {PaperHostProfile(), NativeHostProfile()};
+  SpecVariant fast_activations;
+  fast_activations.name = "activations-at-stream-rate";
+  fast_activations.description =
+      "activation transfers at the fitted weight-streaming rate of the same PCIe link";
+  fast_activations.spec.activation_link_bytes_per_s = fast_activations.spec.stream_link_bytes_per_s;
+  options.variants.push_back(fast_activations);
+  return options;
+}
+
+StatusOr<Model> BuildPaperModel(PaperFamily family, int size) {
+  if (family == PaperFamily::kFc) {
+    synth::FcConfig config;
+    config.hidden = size;
+    config.calibration_inputs = 0;
+    SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeFc(config));
+    return std::move(m.model);
+  }
+  synth::ConvConfig config;
+  config.filters = size;
+  config.calibration_inputs = 0;
+  SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeConv(config));
+  return std::move(m.model);
+}
+
+StatusOr<ModelSweep> SweepModel(PaperFamily family, int size, const Model& model,
+                                const PaperSweepOptions& options) {
+  if (options.max_tpus < 1) return InvalidArgumentError("max_tpus must be at least 1");
+  if (options.batch < 1) return InvalidArgumentError("the batch must hold at least one input");
+  SEGPIPE_ASSIGN_OR_RETURN(SegmentTable table, SegmentTable::Build(model, options.spec));
+  const int units = table.num_units();
+  const int max_tpus = std::min(options.max_tpus, units);
+
+  ModelSweep sweep;
+  sweep.family = family;
+  sweep.size = size;
+  for (const Op& op : model.ops) sweep.macs += ComputeOpCost(model, op).macs;
+  sweep.single = table.Result(0, units - 1);
+  sweep.single_ms = sweep.single.device_ms;
+
+  for (const HostProfile& host : options.hosts) {
+    HostRuns runs;
+    runs.host = host;
+    ModelProfiler profiler(model, options.spec, host);
+    for (int tpus = 2; tpus <= max_tpus; ++tpus) {
+      for (SplitMethod method : kAllSplitMethods) {
+        std::vector<int> last_unit;
+        switch (method) {
+          case SplitMethod::kDefault: {
+            SEGPIPE_ASSIGN_OR_RETURN(last_unit,
+                                     DefaultSplit(family, model, table, tpus, options.spec));
+            break;
+          }
+          case SplitMethod::kProfiled: {
+            if (family == PaperFamily::kFc) {
+              SEGPIPE_ASSIGN_OR_RETURN(last_unit,
+                                       ExhaustiveSimulatedSplit(table, tpus, host, options.batch));
+            } else {
+              SEGPIPE_ASSIGN_OR_RETURN(
+                  last_unit, PlannedSplit(model, profiler, Strategy::kCoral,
+                                          Objective::Throughput(), tpus, table.unit_ends()));
+            }
+            break;
+          }
+          case SplitMethod::kOptimal: {
+            SEGPIPE_ASSIGN_OR_RETURN(
+                last_unit, PlannedSplit(model, profiler, Strategy::kOptimal,
+                                        Objective::Batch(options.batch), tpus, table.unit_ends()));
+            break;
+          }
+        }
+        SEGPIPE_ASSIGN_OR_RETURN(SplitRun run,
+                                 RunSplit(table, last_unit, method, host, options.batch));
+        runs.runs.push_back(std::move(run));
+      }
+    }
+    SEGPIPE_ASSIGN_OR_RETURN(runs.auto_pipeline,
+                             ChooseAuto(model, profiler, max_tpus, options.batch, false));
+    SEGPIPE_ASSIGN_OR_RETURN(runs.auto_replicated,
+                             ChooseAuto(model, profiler, max_tpus, options.batch, true));
+    sweep.hosts.push_back(std::move(runs));
+  }
+  return sweep;
+}
+
+StatusOr<PaperSweep> RunPaperSweep(const PaperSweepOptions& options) {
+  PaperSweep sweep;
+  sweep.options = options;
+  const int total = static_cast<int>(options.fc_sizes.size() + options.conv_sizes.size());
+  int done = 0;
+  for (PaperFamily family : {PaperFamily::kFc, PaperFamily::kConv}) {
+    const std::vector<int>& sizes =
+        family == PaperFamily::kFc ? options.fc_sizes : options.conv_sizes;
+    std::vector<ModelSweep>& out = family == PaperFamily::kFc ? sweep.fc : sweep.conv;
+    for (int size : sizes) {
+      StatusOr<Model> model = BuildPaperModel(family, size);
+      if (!model.ok())
+        return model.status().WithContext(fmt::format("{} {}={}", FamilyName(family),
+                                                      SizeName(family), size));
+      SEGPIPE_ASSIGN_OR_RETURN(ModelSweep m, SweepModel(family, size, *model, options));
+      for (const SpecVariant& variant : options.variants) {
+        if (!(family == PaperFamily::kFc ? variant.fc : variant.conv)) continue;
+        PaperSweepOptions variant_options = options;
+        variant_options.spec = variant.spec;
+        variant_options.hosts = {PaperHostProfile()};
+        variant_options.variants.clear();
+        SEGPIPE_ASSIGN_OR_RETURN(ModelSweep v, SweepModel(family, size, *model, variant_options));
+        m.variants.push_back(std::move(v));
+      }
+      out.push_back(std::move(m));
+      if (options.progress) options.progress(++done, total);
+    }
+  }
+  return sweep;
+}
+
+double Speedup(const ModelSweep& model, const SplitRun& run, bool at_batch) {
+  const double ms = at_batch ? run.batch_ms : run.batch1_ms;
+  return ms > 0 ? model.single_ms / ms : 0;
+}
+
+}  // namespace segpipe::report
