@@ -5,6 +5,9 @@
 #                                 of wall time on top of the committed regressions and the seeds
 #   scripts/fuzz.sh --cpu SECONDS same, but each target runs until it has used SECONDS of CPU time
 #                                 (what the acceptance figures count, on a shared machine)
+#   scripts/fuzz.sh --record-tests BUILD_DIR NAME
+#                                 run the reliability tests in a built tree (release, ASan+UBSan,
+#                                 TSan) and record the outcome in fuzz/test_runs.tsv
 #   scripts/fuzz.sh --report      rewrite the figures section of docs/reliability.md from the
 #                                 ledger of past runs (fuzz/runs.tsv)
 #
@@ -19,17 +22,22 @@
 # SEGPIPE_FUZZ_PARALLEL=1 runs the targets at the same time instead of one after another,
 # SEGPIPE_FUZZ_PROCS=N runs N fuzzer processes per target (default 1).
 set -euo pipefail
+
+# Everything runs inside main, which bash parses whole before running: the script can be edited
+# (or updated by git) while a long fuzzing run is in progress.
+main() {
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${SEGPIPE_FUZZ_BUILD_DIR:-build-fuzz}
 targets=${SEGPIPE_FUZZ_TARGETS:-"tflite_reader_fuzzer tflite_exec_fuzzer"}
 ledger=fuzz/runs.tsv
+test_ledger=fuzz/test_runs.tsv
 doc=docs/reliability.md
 
 report() {
-  python3 - "$ledger" "$doc" <<'PY'
+  python3 - "$ledger" "$doc" "$test_ledger" <<'PY'
 import collections, sys
-ledger, doc = sys.argv[1], sys.argv[2]
+ledger, doc, test_ledger = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = []
 with open(ledger) as f:
     for line in f:
@@ -60,6 +68,21 @@ for target, rs in by_target.items():
 out.append(f'| **all** | {len(rows)} | {total_execs:,} | {total_cpu / 3600:.2f} | '
            f'{sum(1 for r in rows if r["result"] != "clean")} | | |')
 out.append('')
+out.append('Sanitizer and release runs of the reliability tests (fault injection, CLI matrix, fuzz')
+out.append('regressions, pipeline and queue tests), recorded by `scripts/fuzz.sh --record-tests`:')
+out.append('')
+out.append('| date | commit | build | tests | failed |')
+out.append('|---|---|---|---:|---:|')
+try:
+    with open(test_ledger) as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            date, commit, build, total, failed = line.rstrip('\n').split('\t')
+            out.append(f'| {date} | {commit} | {build} | {total} | {failed} |')
+except FileNotFoundError:
+    pass
+out.append('')
 with open(doc) as f:
     text = f.read()
 begin, end = '<!-- figures:begin -->', '<!-- figures:end -->'
@@ -74,6 +97,26 @@ PY
 if [[ "${1:-}" == "--report" ]]; then
   report
   exit 0
+fi
+if [[ "${1:-}" == "--record-tests" ]]; then
+  # Runs the reliability tests in an already built tree and records the outcome, e.g.
+  #   scripts/fuzz.sh --record-tests build-asan "gcc ASan+UBSan"
+  dir=${2:?build dir}
+  name=${3:?build name, e.g. \"gcc ASan+UBSan\"}
+  regex=${4:-'pipeline_faults|PipelineFaults|cli_bad_input|CliBadInput|CliExitCodes|fuzz_regression|FuzzRegression|PipelineTest|BoundedQueue'}
+  set +e
+  out=$(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1 \
+    ctest --test-dir "$dir" --output-on-failure -R "$regex" 2>&1)
+  set -e
+  line=$(grep -E '^[0-9]+% tests passed' <<<"$out" | tail -1)
+  total=$(sed -nE 's/.* out of ([0-9]+).*/\1/p' <<<"$line")
+  failed=$(sed -nE 's/.*, ([0-9]+) tests? failed.*/\1/p' <<<"$line")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git rev-parse --short HEAD)" \
+    "$name" "${total:-0}" "${failed:-0}" >>"$test_ledger"
+  echo "$out" | tail -15
+  report
+  [[ "${failed:-1}" == 0 && "${total:-0}" != 0 ]]
+  exit
 fi
 cpu_mode=0
 if [[ "${1:-}" == "--cpu" ]]; then cpu_mode=1; shift; fi
@@ -178,3 +221,6 @@ else
 fi
 report
 exit $status
+}
+
+main "$@"

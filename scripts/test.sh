@@ -24,3 +24,6 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WE
   -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
 ninja -C build-tsan
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L concurrency
+
+echo "== fuzzing: each libFuzzer target for 60 s on top of fuzz/regressions (clang, ASan + UBSan)"
+bash scripts/fuzz.sh 60
