@@ -20,6 +20,7 @@ void RegisterInspect(CLI::App& app, Action* action);
 void RegisterSynth(CLI::App& app, Action* action);
 void RegisterCompile(CLI::App& app, Action* action);
 void RegisterCalibrate(CLI::App& app, Action* action);
+void RegisterPlan(CLI::App& app, Action* action);
 
 }  // namespace segpipe::cli
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   segpipe::cli::RegisterSynth(app, &action);
   segpipe::cli::RegisterCompile(app, &action);
   segpipe::cli::RegisterCalibrate(app, &action);
+  segpipe::cli::RegisterPlan(app, &action);
 
   try {
     app.parse(argc, argv);

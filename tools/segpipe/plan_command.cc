@@ -1,0 +1,278 @@
+// `segpipe plan MODEL --devices edgetpu:4 [--strategy S] [--objective O] [--profile P]
+//  [--compare] [--json] [-o PLAN.json]`: choose how to split a model over devices and show the
+// split, per-segment memory and stage time, the objective and how many profiles it took.
+// `--compare` runs every strategy on the same model side by side (and, with --pipeline-batch,
+// times each chosen split as a whole pipeline in the same run).
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/partition/model_profiler.h"
+#include "segpipe/partition/plan_file.h"
+#include "segpipe/partition/planner.h"
+#include "segpipe/pipeline/profilers.h"
+#include "segpipe/tflite/reader.h"
+
+namespace segpipe::cli {
+namespace {
+
+struct PlanFlags {
+  std::string model_path;
+  std::string devices = "edgetpu:4";
+  std::string strategy = "optimal";
+  std::string objective = "throughput";
+  std::string profile = "model";
+  std::string host_profile = "native";
+  std::string strategies;  // --compare subset
+  int batch = 50;
+  int64_t max_partitions = 100000;
+  double diff_threshold_ms = 0.001;
+  int step = 1;
+  bool no_replication = false;
+  bool compare = false;
+  bool json = false;
+  int pipeline_batch = 0;
+  int rounds = 3;
+  int measure_repeats = 5;
+  std::string output;
+};
+
+StatusOr<std::unique_ptr<SegmentProfiler>> MakeProfiler(const Model& model,
+                                                        const PlanFlags& flags) {
+  SEGPIPE_ASSIGN_OR_RETURN(HostProfile host, HostProfileByName(flags.host_profile));
+  if (flags.profile == "model") return std::unique_ptr<SegmentProfiler>(
+      std::make_unique<ModelProfiler>(model, EdgeTpuSpec{}, host));
+  if (flags.profile == "simulate")
+    return std::unique_ptr<SegmentProfiler>(
+        std::make_unique<SimulatedProfiler>(model, EdgeTpuSpec{}, host));
+  if (flags.profile == "measure") {
+    if (flags.measure_repeats < 1) return InvalidArgumentError("--measure-repeats must be >= 1");
+    return std::unique_ptr<SegmentProfiler>(std::make_unique<MeasuredProfiler>(
+        model, MeasureOptions{.repeats = flags.measure_repeats}));
+  }
+  return InvalidArgumentError(
+      fmt::format("unknown profile '{}' (expected model, simulate or measure)", flags.profile));
+}
+
+std::string LayerRange(std::span<const int> ends, const Segment& s) {
+  auto first = std::lower_bound(ends.begin(), ends.end(), s.first_op) - ends.begin();
+  auto last = std::lower_bound(ends.begin(), ends.end(), s.last_op) - ends.begin();
+  return first == last ? fmt::format("{}", first + 1) : fmt::format("{}-{}", first + 1, last + 1);
+}
+
+void PrintAutoTable(const Plan& plan) {
+  std::printf("%-8s %-26s %14s %14s %10s\n", "devices", "layout", "time/inf (ms)",
+              "inferences/s", "per-device");
+  for (const AutoOption& o : plan.auto_options)
+    std::printf("%-8d %-26s %14.4f %14.1f %9.0f%%%s\n", o.devices_used, o.layout.c_str(),
+                o.time_per_inference_ms, o.throughput_per_s, 100 * o.efficiency,
+                o.chosen ? "  <- chosen" : "");
+  std::printf("\n");
+}
+
+void PrintPlan(const Model& model, const Plan& plan) {
+  const std::vector<int> ends = CutCandidates(model);
+  if (!plan.auto_options.empty()) PrintAutoTable(plan);
+  std::printf("strategy %s: %s\n", std::string(StrategyName(plan.strategy)).c_str(),
+              FormatLayers(plan.partition, ends).c_str());
+  std::printf("  %-4s %-8s %-10s %-12s %10s %10s %10s\n", "seg", "layers", "ops", "device",
+              "on-chip", "off-chip", "stage ms");
+  for (size_t k = 0; k < plan.segments.size(); ++k) {
+    const Segment& s = plan.partition.segments[k];
+    const SegmentProfile& p = plan.segments[k];
+    std::string device = DeviceName(s.device);
+    if (s.replicas > 1) device += fmt::format(" x{}", s.replicas);
+    std::printf("  %-4zu %-8s %-10s %-12s %10s %10s %10.4f\n", k + 1, LayerRange(ends, s).c_str(),
+                fmt::format("{}-{}", s.first_op, s.last_op).c_str(), device.c_str(),
+                FormatCompilerBytes(p.on_chip_bytes).c_str(),
+                FormatCompilerBytes(p.off_chip_bytes).c_str(), p.stage_ms);
+  }
+  std::printf("objective %s: %.4f ms per inference (bottleneck %.4f ms, %.1f inferences/s)\n",
+              ObjectiveName(plan.objective).c_str(), plan.time_per_inference_ms, plan.period_ms,
+              1000.0 / plan.period_ms);
+  if (plan.pipeline_time_ms >= 0)
+    std::printf("pipeline time (batch, %s): %.4f ms per inference\n", plan.profile.c_str(),
+                plan.pipeline_time_ms);
+  std::printf("profiles taken: %lld segment profiles, %lld pipeline runs (exhaustive: %lld "
+              "pipeline runs for %d layers on %zu stages)\n",
+              static_cast<long long>(plan.profiles_taken),
+              static_cast<long long>(plan.pipeline_runs),
+              static_cast<long long>(plan.exhaustive_count), plan.num_layers,
+              plan.partition.segments.size());
+}
+
+Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions options) {
+  std::vector<Strategy> strategies = AllStrategies();
+  if (!flags.strategies.empty()) {
+    strategies.clear();
+    size_t pos = 0;
+    while (pos <= flags.strategies.size()) {
+      size_t comma = flags.strategies.find(',', pos);
+      if (comma == std::string::npos) comma = flags.strategies.size();
+      SEGPIPE_ASSIGN_OR_RETURN(Strategy s,
+                               ParseStrategy(flags.strategies.substr(pos, comma - pos)));
+      strategies.push_back(s);
+      pos = comma + 1;
+    }
+  }
+  std::vector<Plan> plans;
+  std::vector<std::string> errors;
+  for (Strategy s : strategies) {
+    options.strategy = s;
+    SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
+    auto plan = MakePlan(model, *profiler, options);
+    if (!plan.ok()) {
+      // One strategy refusing (exhaustive above its limit) does not hide the others.
+      errors.push_back(fmt::format("{}: {}", StrategyName(s), plan.status().message()));
+      continue;
+    }
+    plans.push_back(std::move(*plan));
+  }
+  // Time every chosen split as a whole pipeline, interleaving strategies over several rounds so
+  // that machine noise hits them alike; the median round is kept.
+  std::vector<double> pipeline_ms(plans.size(), -1);
+  if (flags.pipeline_batch > 0) {
+    SEGPIPE_ASSIGN_OR_RETURN(auto timer, MakeProfiler(model, flags));
+    std::vector<std::vector<double>> samples(plans.size());
+    for (int r = 0; r < std::max(1, flags.rounds); ++r)
+      for (size_t i = 0; i < plans.size(); ++i) {
+        auto t = timer->TimePipelineMs(plans[i].partition, flags.pipeline_batch);
+        if (!t.ok()) return t.status().WithContext(std::string(StrategyName(plans[i].strategy)));
+        samples[i].push_back(*t);
+      }
+    for (size_t i = 0; i < plans.size(); ++i) {
+      std::sort(samples[i].begin(), samples[i].end());
+      pipeline_ms[i] = samples[i][samples[i].size() / 2];
+    }
+  }
+  const std::vector<int> ends = CutCandidates(model);
+  if (flags.json) {
+    nlohmann::json out;
+    out["model"] = flags.model_path;
+    out["plans"] = nlohmann::json::array();
+    for (size_t i = 0; i < plans.size(); ++i) {
+      nlohmann::json j = PlanToJson(plans[i], static_cast<int>(model.ops.size()));
+      j["layers"] = FormatLayers(plans[i].partition, ends);
+      if (pipeline_ms[i] >= 0) {
+        j["measured_pipeline_ms"] = pipeline_ms[i];
+        j["measured_pipeline_batch"] = flags.pipeline_batch;
+      }
+      out["plans"].push_back(std::move(j));
+    }
+    out["errors"] = errors;
+    std::printf("%s\n", out.dump(2).c_str());
+    return OkStatus();
+  }
+  std::printf("%s on %s, objective %s, profile %s\n", flags.model_path.c_str(),
+              flags.devices.c_str(), ObjectiveName(options.objective).c_str(),
+              flags.profile.c_str());
+  std::printf("%-11s %-24s %14s %12s %10s %10s", "strategy", "split", "time/inf (ms)",
+              "bottleneck", "profiles", "pipelines");
+  if (flags.pipeline_batch > 0)
+    std::printf(" %16s", fmt::format("run B={} (ms)", flags.pipeline_batch).c_str());
+  std::printf("\n");
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const Plan& p = plans[i];
+    std::printf("%-11s %-24s %14.4f %12.4f %10lld %10lld",
+                std::string(StrategyName(p.strategy)).c_str(),
+                FormatLayers(p.partition, ends).c_str(), p.time_per_inference_ms, p.period_ms,
+                static_cast<long long>(p.profiles_taken), static_cast<long long>(p.pipeline_runs));
+    if (pipeline_ms[i] >= 0) std::printf(" %16.4f", pipeline_ms[i]);
+    std::printf("\n");
+  }
+  for (const std::string& e : errors) std::printf("refused: %s\n", e.c_str());
+  return OkStatus();
+}
+
+Status Run(const PlanFlags& flags) {
+  SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  PlanOptions options;
+  SEGPIPE_ASSIGN_OR_RETURN(options.strategy, ParseStrategy(flags.strategy));
+  SEGPIPE_ASSIGN_OR_RETURN(options.objective, ParseObjective(flags.objective));
+  SEGPIPE_ASSIGN_OR_RETURN(options.devices, ParseStageDevices(flags.devices));
+  if (flags.batch < 1) return InvalidArgumentError("--batch must be >= 1");
+  if (flags.max_partitions < 1) return InvalidArgumentError("--max-partitions must be >= 1");
+  options.exhaustive_batch = flags.batch;
+  options.max_exhaustive_partitions = flags.max_partitions;
+  options.coral.diff_threshold_ms = flags.diff_threshold_ms;
+  options.coral.step = flags.step;
+  options.allow_replication = !flags.no_replication;
+  if (flags.compare) return RunCompare(model, flags, options);
+
+  SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
+  SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, *profiler, options));
+  const int num_ops = static_cast<int>(model.ops.size());
+  if (flags.json) {
+    nlohmann::json j = PlanToJson(plan, num_ops);
+    j["model"] = flags.model_path;
+    j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s: %d ops, %d layers; devices %s; profile %s\n", flags.model_path.c_str(),
+                num_ops, plan.num_layers, flags.devices.c_str(), plan.profile.c_str());
+    PrintPlan(model, plan);
+  }
+  if (!flags.output.empty()) {
+    SEGPIPE_RETURN_IF_ERROR(SavePlanFile(flags.output, plan, num_ops));
+    if (!flags.json) std::printf("plan written to %s\n", flags.output.c_str());
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterPlan(CLI::App& app, Action* action) {
+  auto flags = std::make_shared<PlanFlags>();
+  auto* cmd = app.add_subcommand(
+      "plan", "Choose how to split a model over devices (and compare the partitioners)");
+  cmd->add_option("model", flags->model_path, "quantized .tflite model")->required();
+  cmd->add_option("--devices", flags->devices,
+                  "devices in stage order: edgetpu:4, cpu:2, cpu:1,edgetpu:3")
+      ->capture_default_str();
+  cmd->add_option("--strategy", flags->strategy,
+                  "uniform | params | exhaustive | coral | optimal | auto")
+      ->capture_default_str();
+  cmd->add_option("--objective", flags->objective, "throughput | latency | batch:B")
+      ->capture_default_str();
+  cmd->add_option("--profile", flags->profile,
+                  "model (analytic Edge TPU) | simulate | measure (real CPU runs)")
+      ->capture_default_str();
+  cmd->add_option("--host-profile", flags->host_profile,
+                  "host runtime for model/simulate: native | paper")
+      ->capture_default_str();
+  cmd->add_option("--batch", flags->batch, "exhaustive: inputs per timed pipeline run")
+      ->capture_default_str();
+  cmd->add_option("--max-partitions", flags->max_partitions,
+                  "exhaustive: refuse above this many partitions")
+      ->capture_default_str();
+  cmd->add_option("--diff-threshold", flags->diff_threshold_ms,
+                  "coral: stop bisecting below this gap (ms)")
+      ->capture_default_str();
+  cmd->add_option("--step", flags->step, "coral: layers added per growth step")
+      ->capture_default_str();
+  cmd->add_flag("--no-replication", flags->no_replication,
+                "auto: never replicate a stage or the model");
+  cmd->add_flag("--compare", flags->compare, "run every strategy side by side");
+  cmd->add_option("--strategies", flags->strategies,
+                  "--compare: only these strategies (comma-separated)");
+  cmd->add_option("--pipeline-batch", flags->pipeline_batch,
+                  "--compare: also time each split as a whole pipeline on this many inputs")
+      ->capture_default_str();
+  cmd->add_option("--rounds", flags->rounds, "--compare: pipeline timing rounds (median kept)")
+      ->capture_default_str();
+  cmd->add_option("--measure-repeats", flags->measure_repeats,
+                  "measure: timed invocations per segment (median kept)")
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "print JSON");
+  cmd->add_option("-o,--output", flags->output, "write the plan file (for run/compile --plan)");
+  cmd->callback([action, flags] { *action = [flags] { return Run(*flags); }; });
+}
+
+}  // namespace segpipe::cli
