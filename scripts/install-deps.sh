@@ -7,6 +7,7 @@ packages=(
   libdnnl-dev
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev
+  libpng-dev libjpeg62-turbo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-matplotlib
   nodejs

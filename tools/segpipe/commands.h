@@ -17,6 +17,8 @@ using Action = std::function<Status()>;
 
 // Each registers its subcommand on `app` and stores its action in `*action` when selected.
 void RegisterInspect(CLI::App& app, Action* action);
+void RegisterRun(CLI::App& app, Action* action);
+void RegisterClassify(CLI::App& app, Action* action);
 void RegisterSynth(CLI::App& app, Action* action);
 void RegisterCompile(CLI::App& app, Action* action);
 void RegisterCalibrate(CLI::App& app, Action* action);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "segpipe 0.1.0");
   segpipe::cli::Action action;
   segpipe::cli::RegisterInspect(app, &action);
+  segpipe::cli::RegisterRun(app, &action);
+  segpipe::cli::RegisterClassify(app, &action);
   segpipe::cli::RegisterSynth(app, &action);
   segpipe::cli::RegisterCompile(app, &action);
   segpipe::cli::RegisterCalibrate(app, &action);
