@@ -181,6 +181,8 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
 
   PaperSweepOptions sweep_options = PaperSweepOptions::Paper();
   sweep_options.hosts = hosts;
+  if (!options.fc_sizes.empty()) sweep_options.fc_sizes = options.fc_sizes;
+  if (!options.conv_sizes.empty()) sweep_options.conv_sizes = options.conv_sizes;
   const bool pipelines = experiments.count("fig4") || experiments.count("fig5") ||
                          experiments.count("fig6");
   if (!pipelines) sweep_options.variants.clear();

@@ -28,6 +28,9 @@ struct PaperRunOptions {
   std::string plot_script;            // empty: scripts/plot_paper.py, found from cwd or binary
   std::string python = "/usr/bin/python3";
   bool plots = true;                  // false: CSV and report only
+  // Override the paper's sweeps (empty: FC n = 100..2620 step 40, CONV f = 32..702 step 10).
+  std::vector<int> fc_sizes;
+  std::vector<int> conv_sizes;
   bool progress = false;              // progress bar on stderr
   std::string command;                // the command line, recorded in report.md
   std::string binary_path;            // argv[0]-derived path of the segpipe binary, for lookups

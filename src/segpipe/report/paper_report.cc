@@ -293,9 +293,10 @@ void Discussion(std::string& md, const PaperSweep& sweep,
       md += fmt::format(
           " What-if, same model for every size, {} ({:.0f} MB/s): 4-TPU profiled {:.1f}x "
           "(f={}); the B=1 finding then {} ({}); single-TPU CONV median error {:.1f}% "
-          "(worst {:.1f}%) instead of the fitted model's. The what-if is not the calibrated "
-          "model: it shows which parameter sets the CONV result. Measurements of a CONV "
-          "pipeline would pin the hop cost.",
+          "(worst {:.1f}%, without refitting the other parameters). So the what-if is not a "
+          "better model: it shows which parameter sets the CONV result. The single-TPU files "
+          "cannot tell a slow activation link from another cost that grows with f; "
+          "measurements of a CONV pipeline would pin the hop cost.",
           variant.description, variant.spec.activation_link_bytes_per_s * 1e-6, alt.speedup,
           alt.size, slower.holds ? "holds" : "still does not hold", slower.evidence,
           100 * fit.median_time_error, 100 * fit.worst_time_error);
@@ -317,6 +318,15 @@ void Discussion(std::string& md, const PaperSweep& sweep,
         "for a whole on-chip FC model), so FC speedups rise well above the paper's; CONV barely "
         "moves, being bound by device time and transfers, not by the host.\n",
         HostLine(native), sweep.fc.empty() ? 0.0 : sweep.fc.front().single_ms);
+    if (!sweep.fc.empty() && sweep.options.max_tpus >= 3) {
+      const Finding fewest = CheckFcFewestOnChip(sweep.fc, "native");
+      if (!fewest.holds)
+        md += fmt::format(
+            "  The paper's rule \"fewest TPUs that keep every weight on chip\" comes from its "
+            "runtime's host floor: without it, splitting an on-chip FC model still shortens the "
+            "period. {}\n",
+            fewest.evidence);
+    }
   }
   if (HasHost(sweep, "paper"))
     md += "- **`auto` with the `paper` profile** costs each stage with its host work but does "
