@@ -22,6 +22,7 @@ void RegisterClassify(CLI::App& app, Action* action);
 void RegisterSynth(CLI::App& app, Action* action);
 void RegisterCompile(CLI::App& app, Action* action);
 void RegisterCalibrate(CLI::App& app, Action* action);
+void RegisterPaper(CLI::App& app, Action* action);
 void RegisterPlan(CLI::App& app, Action* action);
 
 }  // namespace segpipe::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   segpipe::cli::RegisterCompile(app, &action);
   segpipe::cli::RegisterCalibrate(app, &action);
   segpipe::cli::RegisterPlan(app, &action);
+  segpipe::cli::RegisterPaper(app, &action);
 
   try {
     app.parse(argc, argv);
