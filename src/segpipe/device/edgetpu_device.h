@@ -61,6 +61,7 @@ struct EdgeTpuDeviceOptions {
   std::vector<PacedPhase> phases;   // one invocation, in order
   std::unique_ptr<Device> compute;  // set: computes the real outputs on the CPU
   int64_t max_spin_ns = 50'000;
+  int nice_boost = 10;  // lower the stage thread's nice value by this much, when permitted
 };
 
 struct PacingStats {

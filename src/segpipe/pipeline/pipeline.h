@@ -21,7 +21,9 @@
 // run again, destroy it and Create a new one.
 //
 // Thread-safety: Push/CloseInput and Pop may be called from different threads (several pushers
-// are serialized); Stats from any thread; Start, Finish and Stop from the owning thread.
+// are serialized); Stats from any thread; Start and Finish from the owning thread. Stop may be
+// called while other threads are blocked in Push or Pop: it releases them. Destroy the pipeline
+// only once no other thread is inside one of its methods.
 #ifndef SEGPIPE_PIPELINE_PIPELINE_H_
 #define SEGPIPE_PIPELINE_PIPELINE_H_
 

@@ -222,8 +222,9 @@ TEST(PipelineTest, StalledDeviceCanBeTornDown) {
         if (!(*p)->Push(Io(k).ins).ok()) break;
     });
     while (!raw->stalled()) std::this_thread::sleep_for(1ms);
-    p->reset();  // destructor: cancel + join, with a producer still blocked
+    (*p)->Stop();  // cancels the stalled device and releases the blocked producer
     producer.join();
+    p->reset();
   });
 }
 
