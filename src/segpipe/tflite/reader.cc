@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -93,6 +94,9 @@ StatusOr<Tensor> ReadTensor(const fb::Model& fb_model, const fb::Tensor& fb_tens
       tensor.quant.zero_point = ToVector(q->zero_point());
       tensor.quant.axis = q->quantized_dimension();
       const size_t channels = tensor.quant.scale.size();
+      for (float scale : tensor.quant.scale)
+        if (!std::isfinite(scale) || scale < 0)
+          return DataLossError(fmt::format("{} has an invalid quantization scale ({})", label(), scale));
       if (!tensor.quant.zero_point.empty() && tensor.quant.zero_point.size() != channels)
         return DataLossError(fmt::format("{} has {} quantization scales but {} zero points",
                                          label(), channels, tensor.quant.zero_point.size()));
@@ -241,6 +245,8 @@ Status ReadOptions(const fb::Operator& fb_op, const std::string& label, Op& op) 
     }
     case OpType::kSoftmax:
       o.beta = fb_op.builtin_options_as_SoftmaxOptions()->beta();
+      if (!std::isfinite(o.beta))
+        return DataLossError(fmt::format("{} has an invalid beta ({})", label, o.beta));
       break;
     case OpType::kReshape:
       o.new_shape = ToVector(fb_op.builtin_options_as_ReshapeOptions()->new_shape());

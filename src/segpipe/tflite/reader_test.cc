@@ -2,6 +2,7 @@
 // unknown and custom ops. Files with odd contents are built directly with the flatbuffer API.
 #include "segpipe/tflite/reader.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -158,6 +159,8 @@ TEST(TfliteReaderTest, ReportsSpecificErrorsForInconsistentFiles) {
   cases.back().spec.with_add_options = true;
   cases.back().spec.deprecated_code = fb::BuiltinOperator_SOFTMAX;
   cases.back().spec.builtin_code = fb::BuiltinOperator_SOFTMAX;
+  cases.push_back({"NaN scale", {}, StatusCode::kDataLoss, "invalid quantization scale"});
+  cases.back().spec.scale = {std::nanf("")};
   cases.push_back({"negative dimension", {}, StatusCode::kDataLoss, "negative dimension"});
   cases.back().spec.input_shape = {1, -4};
   for (const Case& c : cases) {
