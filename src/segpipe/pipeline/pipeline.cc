@@ -280,9 +280,11 @@ Status Pipeline::RunBatch(std::span<const std::vector<std::span<const uint8_t>>>
     }
     if (popped < pushed) {
       std::optional<PopResult> r = Pop(outputs[popped]);
-      if (!r) {
-        for (size_t i = popped; i < n; ++i)
-          if (statuses[i].ok()) statuses[i] = CancelledError("pipeline stopped");
+      if (!r) {  // stopped under us: accepted inputs lost their results
+        const Status stopped = CancelledError("pipeline stopped before the batch finished");
+        for (size_t i = popped; i < pushed; ++i) statuses[i] = stopped;
+        if (push_error.ok())
+          for (size_t i = pushed; i < n; ++i) statuses[i] = stopped;
         break;
       }
       statuses[popped++] = std::move(r->status);
