@@ -55,8 +55,8 @@ TEST(TfliteWriterTest, FollowsTfliteFileConventions) {
       EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer->data()->data()) % 16, 0u);
     }
 
-  // Two ADD-free models aside, AllOpsModel uses AVERAGE_POOL_2D and MAX_POOL_2D once each and
-  // every other type once: one code per distinct (type, version), and both code fields set.
+  // AllOpsModel uses every op type once, so each (code, custom name) appears in exactly one
+  // operator code, and both code fields are set.
   std::set<std::pair<int32_t, std::string>> seen;
   for (const fb::OperatorCode* code : *fm->operator_codes()) {
     const int32_t builtin = static_cast<int32_t>(code->builtin_code());
