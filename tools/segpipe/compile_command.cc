@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/partition/plan_file.h"
 #include "segpipe/tflite/reader.h"
 #include "segpipe/tflite/writer.h"
 
@@ -23,6 +24,7 @@ struct CompileFlags {
   std::string split = "default";
   std::string output_dir;
   bool json = false;
+  std::string plan_path;  // --plan: segments from a `segpipe plan -o` file
 };
 
 nlohmann::json ToJson(const EdgeTpuCompilation& c) {
@@ -59,8 +61,15 @@ nlohmann::json ToJson(const EdgeTpuCompilation& c) {
 Status Run(const CompileFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
   SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(flags.split));
+  int num_segments = flags.segments;
+  if (!flags.plan_path.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    split.kind = SplitKind::kExplicit;
+    SEGPIPE_ASSIGN_OR_RETURN(split.cut_after_layers, PlanCutAfterLayers(plan, model));
+    num_segments = static_cast<int>(plan.partition.segments.size());
+  }
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
-                           CompileForEdgeTpu(model, flags.segments, split, EdgeTpuSpec{}));
+                           CompileForEdgeTpu(model, num_segments, split, EdgeTpuSpec{}));
   if (!flags.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(flags.output_dir, ec);
@@ -73,7 +82,7 @@ Status Run(const CompileFlags& flags) {
           Model piece, ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
       const std::string path = (std::filesystem::path(flags.output_dir) /
                                 fmt::format("{}_segment_{}_of_{}.tflite", stem, seg.index,
-                                            flags.segments))
+                                            num_segments))
                                    .string();
       SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(piece, path));
     }
@@ -103,6 +112,9 @@ void RegisterCompile(CLI::App& app, Action* action) {
   cmd->add_option("-o,--output-dir", flags->output_dir,
                   "write <stem>_segment_<i>_of_<S>.tflite here");
   cmd->add_flag("--json", flags->json, "print segments as JSON");
+  cmd->add_option("--plan", flags->plan_path,
+                  "take the segments from a plan file written by `segpipe plan -o` "
+                  "(overrides --segments and --split)");
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

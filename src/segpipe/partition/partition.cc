@@ -165,10 +165,15 @@ std::string FormatLayers(const Partition& partition, std::span<const int> layer_
       continue;
     }
     const int last_layer = static_cast<int>(it - layer_ends.begin());
-    out += "[";
-    for (int l = first_layer; l <= last_layer; ++l)
-      out += fmt::format("{}{}", l == first_layer ? "" : ",", l + 1);
-    out += "]";
+    // The paper lists layers ("[1,2][3]"); long runs read better as ranges ("[1-26]").
+    if (last_layer - first_layer >= 5) {
+      out += fmt::format("[{}-{}]", first_layer + 1, last_layer + 1);
+    } else {
+      out += "[";
+      for (int l = first_layer; l <= last_layer; ++l)
+        out += fmt::format("{}{}", l == first_layer ? "" : ",", l + 1);
+      out += "]";
+    }
     if (s.replicas > 1) out += fmt::format("x{}", s.replicas);
   }
   return out;

@@ -66,7 +66,8 @@ Partition PartitionFromUnits(std::span<const int> unit_ends, std::span<const int
 StatusOr<std::vector<int>> UnitsOfPartition(const Partition& partition,
                                             std::span<const int> unit_ends);
 
-// The partition in the paper's notation, layers numbered from 1: "[1,2][3][4,5]". Ranges that
+// The partition in the paper's notation, layers numbered from 1: "[1,2][3][4,5]" (runs of six
+// or more layers as "[1-26]", replicated stages with "x2"). Ranges that
 // do not end at layer ends are shown as op ranges "[ops 0-7]".
 std::string FormatLayers(const Partition& partition, std::span<const int> layer_ends);
 

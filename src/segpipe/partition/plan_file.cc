@@ -152,4 +152,13 @@ std::vector<int> LastOps(const Partition& partition) {
   return last;
 }
 
+StatusOr<std::vector<int>> PlanCutAfterLayers(const LoadedPlan& plan, const Model& model) {
+  SEGPIPE_RETURN_IF_ERROR(CheckPlanFitsModel(plan, model));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> units,
+                           UnitsOfPartition(plan.partition, LayerEnds(model)));
+  units.pop_back();
+  for (int& u : units) u += 1;
+  return units;
+}
+
 }  // namespace segpipe

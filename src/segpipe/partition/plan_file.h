@@ -39,6 +39,11 @@ Status CheckPlanFitsModel(const LoadedPlan& plan, const Model& model);
 // The last op of each segment, the form the pipeline layer takes (MakePipelinePlan).
 std::vector<int> LastOps(const Partition& partition);
 
+// The plan as a layer split for the Edge TPU compiler's explicit form: the 1-based last layer
+// (LayerEnds) of every segment but the last. Fails when the plan does not fit `model` or cuts
+// inside a layer.
+StatusOr<std::vector<int>> PlanCutAfterLayers(const LoadedPlan& plan, const Model& model);
+
 }  // namespace segpipe
 
 #endif  // SEGPIPE_PARTITION_PLAN_FILE_H_
