@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include <fmt/format.h>
@@ -88,6 +91,33 @@ class OutputDir {
   std::string dir_;
   std::vector<std::string> files_;
 };
+
+// The line of docs/benchmarks.md's "Pipeline" section that gives the per-hop cost, if any.
+std::string NativeHopSource(const std::string& binary_path) {
+  const std::string path = FindFromRoot("docs/benchmarks.md", binary_path);
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  std::string line;
+  bool in_pipeline = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#", 0) == 0) {
+      std::string lower = line;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      in_pipeline = lower.find("pipeline") != std::string::npos;
+      continue;
+    }
+    if (!in_pipeline) continue;
+    std::string lower = line;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (lower.find("hop") != std::string::npos) {
+      const size_t start = line.find_first_not_of(" -*|");
+      return start == std::string::npos ? line : line.substr(start);
+    }
+  }
+  return "";
+}
 
 nlohmann::json SummaryJson(const PaperSweep& sweep) {
   nlohmann::json j;
@@ -239,6 +269,7 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   context.measured_dir = measured_dir.empty() ? "" : options.measured_dir;
   context.figures = DrawPlots(options, options.out_dir, experiments, &summary.plot_note);
   context.plot_note = summary.plot_note;
+  context.native_hop_source = NativeHopSource(options.binary_path);
   summary.plots_drawn = summary.plot_note.empty();
   SEGPIPE_RETURN_IF_ERROR(out.Write("report.md", PaperReportMarkdown(sweep, measured, context)));
   summary.files = out.files();

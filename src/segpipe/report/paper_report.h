@@ -21,6 +21,9 @@ struct PaperReportContext {
   std::string measured_dir;           // where the measurements came from ("" if none)
   std::vector<std::string> figures;   // PNG file names written next to report.md
   std::string plot_note;              // why plots are missing, if they are
+  // Where the `native` per-hop cost comes from: the line of docs/benchmarks.md's "Pipeline"
+  // section that states it, or empty when there is none yet.
+  std::string native_hop_source;
 };
 
 std::string PaperReportMarkdown(const PaperSweep& sweep,
