@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/inference_report.h"
+#include "segpipe/pipeline/run.h"
 #include "segpipe/tflite/reader.h"
 
 namespace segpipe::cli {
@@ -36,6 +37,14 @@ struct RunFlags {
   std::string kernels = "fast";
   int values_shown = 8;
   bool json = false;
+  // Pipeline over several devices (set when --devices is given).
+  std::string devices;
+  std::string split = "default";
+  int batch = 50;
+  std::string host_profile = "native";
+  bool simulate = false;
+  bool compute = false;
+  int queue_capacity = 1;
 };
 
 StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
@@ -132,6 +141,30 @@ Status RunSingleModel(const RunFlags& flags) {
   return OkStatus();
 }
 
+// The model as a pipeline on --devices: per-stage table and batch timing (threaded or simulated).
+Status RunPipelineModel(const RunFlags& flags) {
+  if (!flags.input_paths.empty())
+    return InvalidArgumentError("--devices runs a batch of random inputs; drop --input");
+  SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  RunConfig config;
+  config.devices = flags.devices;
+  config.split = flags.split;
+  config.batch = flags.batch;
+  config.host_profile = flags.host_profile;
+  config.simulate = flags.simulate;
+  config.edgetpu_compute = flags.compute;
+  config.queue_capacity = flags.queue_capacity;
+  config.seed = flags.seed;
+  SEGPIPE_ASSIGN_OR_RETURN(RunReport report, RunPipeline(model, config));
+  if (flags.json) {
+    std::printf("%s\n", RunReportJson(report).c_str());
+  } else {
+    std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), flags.devices.c_str(),
+                flags.split.c_str(), FormatRunReport(report).c_str());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 void RegisterRun(CLI::App& app, Action* action) {
@@ -153,7 +186,28 @@ void RegisterRun(CLI::App& app, Action* action) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("--json", flags->json,
                 "print JSON (keys: model, kernels, threads, latency_ms {min, median, p99}, gops, outputs)");
-  cmd->callback([action, flags] { *action = [flags] { return RunSingleModel(*flags); }; });
+  cmd->add_option("--devices", flags->devices,
+                  "run as a pipeline, one segment per device: cpu:2, edgetpu:4 or cpu,edgetpu,...");
+  cmd->add_option("--split", flags->split,
+                  "pipeline split in layers: default|params (parameter-balanced), uniform, or the "
+                  "last layer of each segment but the last, e.g. 2,4")
+      ->capture_default_str();
+  cmd->add_option("--batch", flags->batch, "pipeline batch size B (time per inference = wall / B)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--host-profile", flags->host_profile,
+                  "host costs of modelled Edge TPU stages: native (this runtime) or paper (the "
+                  "authors' Python runtime)")
+      ->check(CLI::IsMember({"native", "paper"}))->capture_default_str();
+  cmd->add_flag("--simulate", flags->simulate, "time the pipeline in the virtual-time simulator");
+  cmd->add_flag("--compute", flags->compute,
+                "paced Edge TPU stages also compute their real outputs on the CPU");
+  cmd->add_option("--queue-capacity", flags->queue_capacity, "inputs waiting between two stages")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->callback([action, flags] {
+    *action = [flags] {
+      return flags->devices.empty() ? RunSingleModel(*flags) : RunPipelineModel(*flags);
+    };
+  });
 }
 
 }  // namespace segpipe::cli
