@@ -93,8 +93,10 @@ std::string FormatSummaryText(const ModelSummary& s) {
   for (const OpSummary& op : s.ops) {
     std::vector<std::string> shapes;
     for (const auto& shape : op.output_shapes) shapes.push_back(ShapeText(shape));
+    // Joined first: a width given to a join view would pad every element instead.
+    const std::string shape_text = fmt::format("{}", fmt::join(shapes, ", "));
     out += fmt::format("{:>5}  {:<{}}  {:<22}  {:>14}  {:>12}  {}\n", op.index, op.type, type_width,
-                       fmt::join(shapes, ", "), op.macs, op.weight_bytes, op.quantization);
+                       shape_text, op.macs, op.weight_bytes, op.quantization);
   }
   out += fmt::format("\ntotals: {} ops, {} MACs, {} weight bytes\n", s.ops.size(), s.total_macs,
                      s.total_weight_bytes);

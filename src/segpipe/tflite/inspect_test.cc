@@ -29,6 +29,7 @@ TEST(InspectTest, SummarizesOpsTotalsAndUnsupportedOps) {
             (std::vector<std::string>{"CUSTOM(my-custom-op)", "GATHER", "builtin code 150"}));
   std::string text = FormatSummaryText(s);
   EXPECT_THAT(text, HasSubstr("unsupported ops"));
+  EXPECT_THAT(text, HasSubstr(" 1x8x8x2, 1x8x8x2 "));  // SPLIT's two outputs, unpadded
   EXPECT_THAT(text, HasSubstr("CUSTOM(my-custom-op)"));
 }
 
