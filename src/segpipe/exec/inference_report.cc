@@ -24,7 +24,7 @@ LatencySummary SummarizeLatencies(std::vector<double> latencies_ms) {
 }
 
 std::string Digest(std::span<const uint8_t> bytes) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (uint8_t b : bytes) {
     h ^= b;
     h *= 1099511628211ull;
