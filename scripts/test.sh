@@ -17,7 +17,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WE
   -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE "perf|tsan_only"
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE "perf|tsan_only|slow"
 
 echo "== ThreadSanitizer build + concurrency tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
