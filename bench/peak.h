@@ -16,7 +16,7 @@ int64_t VnniLoopOps(int64_t iterations);
 // Runs `iterations` rounds of 12 independent vpdpbusd (enough to hide their latency).
 void VnniLoop(int64_t iterations);
 
-// Best of a few timed runs of VnniLoop on the calling thread, in GOPS (1e9 ops/s).
+// Best of a few runs of VnniLoop timed in the calling thread's CPU time, in GOPS (1e9 ops/s).
 double MeasureVnniPeakGops();
 
 }  // namespace segpipe::bench

@@ -93,8 +93,12 @@ Model BuildLayerModel(const LayerSpec& s, uint32_t seed) {
     b.type = DataType::kInt32;
     b.is_constant = true;
     b.shape = {s.out_channels};
-    b.quant.scale = {in_scale * base_scale};
-    b.quant.zero_point = {0};
+    // TFLite's convention (XNNPACK checks it): bias scale = input scale * weight scale, per
+    // channel when the weights are.
+    for (float ws : m.tensors[1].quant.scale) {
+      b.quant.scale.push_back(in_scale * ws);
+      b.quant.zero_point.push_back(0);
+    }
     b.data.resize(static_cast<size_t>(s.out_channels) * sizeof(int32_t));
     for (int32_t c = 0; c < s.out_channels; ++c) {
       const auto v = static_cast<int32_t>(std::uniform_real_distribution<double>(-1, 1)(rng) * acc_std);
