@@ -213,6 +213,14 @@ Status Run(const PlanFlags& flags) {
     nlohmann::json j = PlanToJson(plan, num_ops);
     j["model"] = flags.model_path;
     j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
+    // The same split in `segpipe run --split` form, when one device runs each stage.
+    LoadedPlan loaded{plan.partition, num_ops, ""};
+    auto cuts = PlanCutAfterLayers(loaded, model);
+    if (cuts.ok() && plan.partition.num_devices() == static_cast<int>(plan.segments.size())) {
+      std::string split;
+      for (int c : *cuts) split += fmt::format("{}{}", split.empty() ? "" : ",", c);
+      j["run_split"] = split.empty() ? "default" : split;
+    }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s: %d ops, %d layers; devices %s; profile %s\n", flags.model_path.c_str(),
