@@ -22,7 +22,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== ThreadSanitizer build + concurrency tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
   -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
-ninja -C build-tsan
+ninja -C build-tsan concurrency_tests
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L concurrency
 
 echo "== fuzzing: each libFuzzer target for 60 s on top of fuzz/regressions (clang, ASan + UBSan)"
