@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <benchmark/benchmark.h>
 
 #include "segpipe/device/edgetpu_device.h"
@@ -48,6 +51,11 @@ std::vector<int> OneOpPerStage(int stages) {
   std::vector<int> last_ops;
   for (int i = 0; i < stages; ++i) last_ops.push_back(i);
   return last_ops;
+}
+
+// Same treatment as the paced stages get (EdgeTpuDeviceOptions::nice_boost), when permitted.
+void RaiseSchedulingWeight() {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), -10);
 }
 
 int64_t PercentileOf(std::vector<int64_t> v, double p) {
@@ -113,6 +121,10 @@ void BM_PacedEfficiency(benchmark::State& state) {
     Model model = ChainModel(stages);
     PipelineOptions options;
     options.queue_capacity = capacity;
+    // The feeding and draining threads stand for an application that keeps up; deep end queues
+    // keep their scheduling delays (on a loaded machine) out of the stage-to-stage measurement.
+    options.input_capacity = 64;
+    options.output_capacity = 64;
     auto p = Pipeline::Create(model, OneOpPerStage(stages), std::move(devices), options);
     if (!p.ok() || !(*p)->Start().ok()) {
       state.SkipWithError("pipeline setup failed");
@@ -120,10 +132,12 @@ void BM_PacedEfficiency(benchmark::State& state) {
     }
     std::vector<uint8_t> in(64, 1), out(64);
     std::thread producer([&] {
+      RaiseSchedulingWeight();
       std::vector<std::span<const uint8_t>> ins{in};
       for (int k = 0; k < kInputs; ++k) (void)(*p)->Push(ins);
       (*p)->CloseInput();
     });
+    RaiseSchedulingWeight();
     std::vector<std::span<uint8_t>> outs{out};
     int64_t first_ns = 0, last_ns = 0;
     int popped = 0;
@@ -134,6 +148,14 @@ void BM_PacedEfficiency(benchmark::State& state) {
     }
     producer.join();
     (void)(*p)->Finish();
+    PipelineStats stats = (*p)->Stats();
+    const StageStats& first = stats.stages.front();
+    state.counters["stage0_busy_us"] = static_cast<double>(first.busy_ns) / first.count / 1e3;
+    state.counters["stage0_wait_us"] = static_cast<double>(first.wait_input_ns) / first.count / 1e3;
+    state.counters["stage0_blocked_us"] =
+        static_cast<double>(first.blocked_output_ns) / first.count / 1e3;
+    state.counters["pacing_error_us"] =
+        static_cast<double>(dynamic_cast<EdgeTpuDevice&>((*p)->device(0)).pacing_stats().mean_error_ns) / 1e3;
     const double period_ns = static_cast<double>(last_ns - first_ns) / (popped - 1);
     const double efficiency = static_cast<double>(kStageNs) / period_ns;
     best_efficiency = std::max(best_efficiency, efficiency);

@@ -29,7 +29,7 @@ int64_t SteadyNowNs() {
 }
 
 int64_t Pacer::WaitUntil(int64_t deadline_ns) {
-  const int64_t margin_ns = std::clamp<int64_t>(2 * oversleep_ewma_ns_ + 2'000, 2'000, max_spin_ns_);
+  const int64_t margin_ns = std::clamp<int64_t>(3 * oversleep_ewma_ns_ + 5'000, 5'000, max_spin_ns_);
   const int64_t sleep_target_ns = deadline_ns - margin_ns;
   int64_t now = SteadyNowNs();
   if (sleep_target_ns > now) {
@@ -85,9 +85,10 @@ Status EdgeTpuDevice::Invoke(int64_t sequence, const DeviceIo& io) {
       // The phase starts when the resource is ours: waiting for another device's turn is not
       // part of this device's own time.
       lock = std::unique_lock(phase.resource->mu);
-      deadline_ns = std::max(deadline_ns, SteadyNowNs());
+      deadline_ns = std::max(deadline_ns, phase.resource->free_at_ns);
     }
     deadline_ns += phase.duration_ns;
+    if (phase.resource) phase.resource->free_at_ns = deadline_ns;
     if (i == last && options_.compute) {
       SEGPIPE_RETURN_IF_ERROR(options_.compute->Invoke(sequence, io));
       if (SteadyNowNs() > deadline_ns) overruns_.fetch_add(1, std::memory_order_relaxed);

@@ -9,7 +9,7 @@
 // One Invoke runs its phases one after the other, each held to its duration with an absolute
 // deadline: sleep until shortly before it, spin the short rest (the only spin in the pipeline),
 // so paced stages leave the CPU to others. A phase with a SharedResource first takes it, and its
-// duration counts from then: phases of different devices sharing one resource never overlap (the
+// duration counts from then (on the modelled timeline): phases of different devices sharing one resource never overlap (the
 // `paper` host profile's interpreter lock, a shared host link). The phases are exactly what the
 // virtual-time simulator models. If `compute` is set the real outputs are computed on the CPU at
 // the start of the last phase; when that takes longer than the phase the invocation overruns,
@@ -30,9 +30,13 @@
 
 namespace segpipe {
 
-// A resource several devices take turns on (host interpreter lock, host link).
+// A resource several devices take turns on (host interpreter lock, host link). The modelled
+// timeline hands it over the instant the previous phase ends (free_at_ns), as the simulator
+// does: the wake-up latency of our own threads is absorbed by the absolute deadlines instead of
+// being added to every hand-over.
 struct SharedResource {
   std::mutex mu;
+  int64_t free_at_ns = 0;  // guarded by mu: when the last holder's phase ended on the timeline
 };
 
 struct PacedPhase {

@@ -199,14 +199,11 @@ class Simulation {
       BeginPhase(s, t);
       return;
     }
-    // Done: free the input frame (its producer may go on), queue the output, take the next.
+    // Done: free the input frame, queue the output, take the next input. The stage's own
+    // thread goes on at once while its producer has to be woken up, so on a tie for a shared
+    // resource this stage is first, as in the threaded runtime.
     st.busy = false;
     ++edges_[si].free_frames;
-    if (s == 0) {
-      Feed(t);
-    } else {
-      TryStart(s - 1, t);
-    }
     const int64_t ready = t + c_.per_hop_ns;
     edges_[si + 1].Push(st.item, ready);
     if (si + 1 == stages_.size()) {
@@ -215,6 +212,11 @@ class Simulation {
       WakeStage(s + 1, ready);
     }
     TryStart(s, t);
+    if (s == 0) {
+      Feed(t);
+    } else {
+      TryStart(s - 1, t);
+    }
   }
 
   void Consume(int64_t t) {
