@@ -2,11 +2,14 @@
 //  - BM_HopHandOff: cost of handing one input from a stage to the next when the next stage is
 //    waiting for it (queue push -> condition variable -> the other thread runs), p50/p99, from
 //    the invocation timestamps of zero-work test devices, one input in flight at a time.
-//  - BM_PacedEfficiency: stages of paced Edge TPU devices at 100 us each, fed continuously;
-//    efficiency = measured throughput / (1 / slowest stage time).
+//  - BM_PacedEfficiency: stages of paced Edge TPU devices at 100 us each (and 1 ms), fed
+//    continuously; efficiency = measured throughput / (1 / slowest stage time); also the mean
+//    per-input time the first stage spends blocked on output (its share of hand-off cost).
 //  - BM_SimulatorThroughput: simulated inferences per second of the virtual-time model.
 //
-//   ./build/bench/pipeline_benchmark --benchmark_counters_tabular=true
+//   chrt -f 10 ./build/bench/pipeline_benchmark --benchmark_counters_tabular=true
+// (chrt: on a shared machine, real-time scheduling keeps other jobs out of the wall-clock
+// figures; without the privilege run it plainly and expect load-dependent numbers.)
 #include <algorithm>
 #include <memory>
 #include <thread>
@@ -107,8 +110,8 @@ BENCHMARK(BM_HopHandOff)->Arg(2)->Arg(4)->Iterations(3)->Unit(benchmark::kMillis
 void BM_PacedEfficiency(benchmark::State& state) {
   const int stages = static_cast<int>(state.range(0));
   const int capacity = static_cast<int>(state.range(1));
-  constexpr int64_t kStageNs = 100'000;
-  constexpr int kInputs = 2000;
+  const int64_t kStageNs = state.range(2) * 1000;
+  const int kInputs = static_cast<int>(200'000'000 / kStageNs);  // ~0.2 s per run
   double best_efficiency = 0, sum_efficiency = 0;
   int runs = 0;
   for (auto _ : state) {
@@ -166,8 +169,9 @@ void BM_PacedEfficiency(benchmark::State& state) {
   state.counters["best_efficiency_pct"] = 100 * best_efficiency;
 }
 BENCHMARK(BM_PacedEfficiency)
-    ->ArgsProduct({{1, 2, 3, 4}, {1, 2}})
-    ->ArgNames({"stages", "capacity"})
+    ->ArgsProduct({{1, 2, 3, 4}, {1, 2}, {100}})
+    ->Args({4, 1, 1000})
+    ->ArgNames({"stages", "capacity", "stage_us"})
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
