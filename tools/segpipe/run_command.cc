@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/inference_report.h"
+#include "segpipe/partition/plan_file.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/tflite/reader.h"
 
@@ -45,6 +46,7 @@ struct RunFlags {
   bool simulate = false;
   bool compute = false;
   int queue_capacity = 1;
+  std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
 };
 
 StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
@@ -149,6 +151,24 @@ Status RunPipelineModel(const RunFlags& flags) {
   RunConfig config;
   config.devices = flags.devices;
   config.split = flags.split;
+  if (!flags.plan_path.empty()) {
+    // The plan fixes both the devices (one per stage, in order) and the cuts.
+    SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> cuts, PlanCutAfterLayers(plan, model));
+    config.devices.clear();
+    for (const Segment& s : plan.partition.segments) {
+      if (s.replicas != 1)
+        return UnimplementedError(fmt::format(
+            "{}: a stage replicated on {} devices cannot run yet (one device per stage); plan "
+            "with --no-replication",
+            flags.plan_path, s.replicas));
+      config.devices += fmt::format("{}{}", config.devices.empty() ? "" : ",",
+                                    DeviceKindName(s.device.kind));
+    }
+    config.split.clear();
+    for (int c : cuts) config.split += fmt::format("{}{}", config.split.empty() ? "" : ",", c);
+    if (config.split.empty()) config.split = "default";
+  }
   config.batch = flags.batch;
   config.host_profile = flags.host_profile;
   config.simulate = flags.simulate;
@@ -203,9 +223,12 @@ void RegisterRun(CLI::App& app, Action* action) {
                 "paced Edge TPU stages also compute their real outputs on the CPU");
   cmd->add_option("--queue-capacity", flags->queue_capacity, "inputs waiting between two stages")
       ->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--plan", flags->plan_path,
+                  "run as a pipeline with the devices and split of a `segpipe plan -o` file");
   cmd->callback([action, flags] {
     *action = [flags] {
-      return flags->devices.empty() ? RunSingleModel(*flags) : RunPipelineModel(*flags);
+      return flags->devices.empty() && flags->plan_path.empty() ? RunSingleModel(*flags)
+                                                                 : RunPipelineModel(*flags);
     };
   });
 }
