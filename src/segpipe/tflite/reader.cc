@@ -164,8 +164,11 @@ std::optional<int32_t> ConstantScalar(const Model& model, int32_t t) {
 Status ReadOptions(const fb::Operator& fb_op, const std::string& label, Op& op) {
   const fb::BuiltinOptions expected = OptionsTypeFor(op.type);
   const fb::BuiltinOptions actual = fb_op.builtin_options_type();
-  // Missing options mean TFLite's defaults; options of another op are a corrupt file.
-  if (actual == fb::BuiltinOptions_NONE || expected == fb::BuiltinOptions_NONE) return OkStatus();
+  // Missing options mean TFLite's defaults; options of another op are a corrupt file. A union
+  // may name its type and still lack the table (the verifier allows it): that is missing too.
+  if (actual == fb::BuiltinOptions_NONE || expected == fb::BuiltinOptions_NONE ||
+      fb_op.builtin_options() == nullptr)
+    return OkStatus();
   if (actual != expected)
     return DataLossError(fmt::format("{} carries options of type {} (expected {})", label,
                                      fb::EnumNameBuiltinOptions(actual),
