@@ -25,6 +25,47 @@ std::string MiBList(const std::vector<double>& values) {
 
 double ToMiB(int64_t bytes) { return static_cast<double>(bytes) / kMiB; }
 
+double RelativeError(const CalibrationPoint& p, const EdgeTpuSpec& spec, const HostProfile& host) {
+  return (PredictMs(p, spec, host) - p.measured_ms) / p.measured_ms;
+}
+
+// Range of signed relative errors over the points a predicate selects.
+struct ErrorSpan {
+  double lo = INFINITY, hi = -INFINITY;
+  std::string Text() const {
+    if (lo > hi) return "(no such rows)";
+    return fmt::format("{:+.1f}% to {:+.1f}%", 100 * lo, 100 * hi);
+  }
+};
+
+template <typename Predicate>
+ErrorSpan SpanOf(const std::vector<CalibrationPoint>& points, const EdgeTpuSpec& spec,
+                 const HostProfile& host, Predicate select) {
+  ErrorSpan span;
+  for (const CalibrationPoint& p : points) {
+    if (!select(p)) continue;
+    const double e = RelativeError(p, spec, host);
+    span.lo = std::min(span.lo, e);
+    span.hi = std::max(span.hi, e);
+  }
+  return span;
+}
+
+std::string WorstRow(const std::vector<CalibrationPoint>& points, const EdgeTpuSpec& spec,
+                     const HostProfile& host, const std::string& file) {
+  const CalibrationPoint* worst = nullptr;
+  double worst_error = 0;
+  for (const CalibrationPoint& p : points) {
+    const double e = std::abs(RelativeError(p, spec, host));
+    if (p.file == file && e >= worst_error) {
+      worst = &p;
+      worst_error = e;
+    }
+  }
+  if (worst == nullptr) return "no rows";
+  return fmt::format("worst {:.1f}% at n = {}", 100 * worst_error, worst->size);
+}
+
 }  // namespace
 
 std::vector<FileError> EvaluateCalibration(const std::vector<CalibrationPoint>& points,
@@ -183,18 +224,28 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
         "tolerance covers that rounding.)\n\n";
 
   md += "## Where the model misses, and why\n\n";
+  const ErrorSpan streamed_b1 = SpanOf(points, s, host, [](const CalibrationPoint& p) {
+    return p.file == "fc_2tpu_default_batch1.csv" && p.segments.back().off_chip_bytes > 0;
+  });
+  const ErrorSpan three_streamed = SpanOf(points, s, host, [](const CalibrationPoint& p) {
+    if (p.family != PaperFamily::kConv) return false;
+    int streamed = 0;
+    for (const LayerPlacement& l : p.segments[0].layers) streamed += l.on_chip ? 0 : 1;
+    return streamed >= 3;
+  });
   md += "- **Small FC models on one TPU** (0.09 to 0.25 ms): the measurements jitter by +-30% "
         "between neighbouring sizes (e.g. n = 1100: 0.141 ms, n = 1140: 0.121 ms, n = 1380: "
         "0.226 ms) with no change in placement; a smooth physical model cannot follow that noise, "
-        "so the worst FC errors are here.\n"
-        "- **FC on two TPUs with streaming, B = 1** (n >= 2020): predicted 13 to 20% low. The "
+        "so the worst FC errors are here (" + WorstRow(points, s, host, "fc_1tpu.csv") + ").\n"
+        "- **FC on two TPUs with streaming, B = 1** (n >= 2020): prediction errors " +
+        streamed_b1.Text() + ". The "
         "measured slope (time per streamed MiB) matches the single-TPU streaming rate, but the "
         "2-TPU runs carry about 3 ms more per inference than one streaming segment plus the "
         "host work explains; the single-TPU files show no such constant, so we do not model it.\n"
         "- **CONV with three streamed layers** (f >= 642): the measured extra time per streamed "
         "byte is about 4.9 weight passes, against about 3 for one or two streamed layers; the "
-        "tile rule (passes from the layer's activation size) predicts a step between these "
-        "groups but cannot put it exactly there.\n"
+        "tile rule (passes from the layer's input + output activation size) gives 4 passes "
+        "there, so these rows have prediction errors of " + three_streamed.Text() + ".\n"
         "- **Small CONV models** (f < 70): the per-layer overhead dominates and the measurements "
         "scatter by 10 to 15% (f = 42 slower than f = 52).\n\n";
 
