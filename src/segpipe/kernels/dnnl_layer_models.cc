@@ -145,6 +145,8 @@ std::vector<LayerSpec> TestLayerSpecs() {
       {"u8_dw3x3_s1", kDepthwiseConv2D, true, false, 1, 28, 28, 128, 128, 3, 1, 1, kSame, kRelu6},
       {"u8_dw3x3_s2", kDepthwiseConv2D, true, false, 1, 29, 28, 64, 64, 3, 2, 1, kSame, kRelu6},
       {"u8_dw3x3_dilated_valid", kDepthwiseConv2D, true, false, 1, 17, 17, 40, 40, 3, 1, 2, kValid, kNone},
+      {"u8_dw3x3_narrow_batch2", kDepthwiseConv2D, true, false, 2, 5, 2, 24, 24, 3, 1, 1, kSame, kNone},
+      {"u8_dw5x5_s1", kDepthwiseConv2D, true, false, 1, 12, 12, 16, 16, 5, 1, 1, kSame, kRelu},
       {"u8_dw_multiplier2", kDepthwiseConv2D, true, false, 1, 10, 10, 8, 16, 3, 1, 1, kSame, kRelu},
       {"u8_fc_1280_965", kFullyConnected, true, false, 1, 1, 1, 1280, 965, 1, 1, 1, kSame, kNone},
       {"u8_fc_batch4_relu", kFullyConnected, true, false, 4, 1, 1, 96, 40, 1, 1, 1, kSame, kRelu},
