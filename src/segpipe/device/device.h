@@ -28,6 +28,14 @@ namespace segpipe {
 struct DeviceIo {
   std::span<const std::span<const uint8_t>> inputs;
   std::span<const std::span<uint8_t>> outputs;
+  // Work the caller deferred until the invocation is under way (the pipeline wakes the
+  // neighbouring stages here, so the wake-ups overlap the device's own time instead of adding to
+  // every input's). Devices whose reports_start() is true call Started() once per Invoke.
+  void (*on_started)(void*) = nullptr;
+  void* on_started_arg = nullptr;
+  void Started() const {
+    if (on_started != nullptr) on_started(on_started_arg);
+  }
 };
 
 class Device {
@@ -51,6 +59,10 @@ class Device {
   // Makes a blocked or future Invoke return promptly (with CancelledError if it cannot finish).
   // Thread-safe; idempotent.
   virtual void Cancel() {}
+
+  // True when Invoke calls io.Started() as soon as the invocation is under way. Otherwise the
+  // caller does its deferred work before calling Invoke.
+  virtual bool reports_start() const { return false; }
 
   // The service time this device is paced to, for devices with a timing model.
   virtual std::optional<int64_t> modelled_service_ns() const { return std::nullopt; }

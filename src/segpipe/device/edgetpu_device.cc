@@ -89,6 +89,7 @@ Status EdgeTpuDevice::Invoke(int64_t sequence, const DeviceIo& io) {
     }
     deadline_ns += phase.duration_ns;
     if (phase.resource) phase.resource->free_at_ns = deadline_ns;
+    if (i == 0) io.Started();  // the timeline is anchored: the caller's deferred work overlaps it
     if (i == last && options_.compute) {
       SEGPIPE_RETURN_IF_ERROR(options_.compute->Invoke(sequence, io));
       if (SteadyNowNs() > deadline_ns) overruns_.fetch_add(1, std::memory_order_relaxed);

@@ -84,6 +84,7 @@ class EdgeTpuDevice : public Device {
   void OnStageThreadStart(int stage_index) override;
   Status Invoke(int64_t sequence, const DeviceIo& io) override;
   void Cancel() override;
+  bool reports_start() const override { return true; }
   std::optional<int64_t> modelled_service_ns() const override;
   std::string Describe() const override;
 

@@ -49,6 +49,18 @@ class BoundedQueue {
     return true;
   }
 
+  // Like TryPush, but leaves waking a blocked Pop to a later Notify(): a caller about to do
+  // something else first (start a device) moves the wake-up off its critical path. The caller
+  // must call Notify() before it blocks or finishes, or a consumer may sleep on a queued value.
+  bool TryPushDeferred(T& value) {
+    std::lock_guard lock(mu_);
+    if (closed_ || size_ == slots_.size()) return false;
+    PushLocked(std::move(value));
+    return true;
+  }
+  // Wakes one blocked Pop (after TryPushDeferred).
+  void Notify() { not_empty_.notify_one(); }
+
   // Never blocks: false when full or closed (then `value` is left untouched).
   bool TryPush(T& value) {
     {

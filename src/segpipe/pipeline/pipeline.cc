@@ -100,22 +100,56 @@ Status Pipeline::Start() {
   return OkStatus();
 }
 
+namespace {
+
+// Wake-ups a stage owes its neighbours for the input it just handed on: deferred until its next
+// invocation is under way (DeviceIo::Started) or until it is about to wait, whichever is first,
+// so on an idle-waiting neighbour the cost of the wake-up overlaps this stage's device time.
+template <typename Queue>
+struct DeferredWakeups {
+  Queue* upstream_free;   // the input frame went back here
+  Queue* downstream_full; // the output frame went here
+  bool upstream_pending = false, downstream_pending = false;
+
+  void Flush() {
+    if (downstream_pending) downstream_full->Notify();
+    if (upstream_pending) upstream_free->Notify();
+    downstream_pending = upstream_pending = false;
+  }
+  static void Run(void* self) { static_cast<DeferredWakeups*>(self)->Flush(); }
+};
+
+}  // namespace
+
 void Pipeline::StageLoop(int index) {
   Stage& stage = *stages_[static_cast<size_t>(index)];
   Edge& in = *edges_[static_cast<size_t>(index)];
   Edge& out = *edges_[static_cast<size_t>(index) + 1];
   const bool last = index + 1 == static_cast<int>(stages_.size());
+  const bool device_reports_start = stage.device->reports_start();
+  DeferredWakeups<BoundedQueue<Frame*>> wakeups{&in.free, &out.full};
   stage.device->OnStageThreadStart(index);
   for (;;) {
     const int64_t t0 = NowNs();
-    std::optional<Frame*> in_frame = in.full.Pop();
-    if (!in_frame) break;  // end of stream (drained) or teardown
+    Frame* src_frame = nullptr;
+    if (!in.full.TryPop(&src_frame)) {
+      wakeups.Flush();  // never wait while a neighbour may be waiting on us
+      std::optional<Frame*> f = in.full.Pop();
+      if (!f) break;  // end of stream (drained) or teardown
+      src_frame = *f;
+    }
     const int64_t t1 = NowNs();
-    std::optional<Frame*> out_frame = out.free.Pop();
-    if (!out_frame) break;  // teardown
+    Frame* dst_frame = nullptr;
+    if (!out.free.TryPop(&dst_frame)) {
+      wakeups.Flush();
+      std::optional<Frame*> f = out.free.Pop();
+      if (!f) break;  // teardown
+      dst_frame = *f;
+    }
+    if (!device_reports_start) wakeups.Flush();
     const int64_t t2 = NowNs();
-    Frame& src = **in_frame;
-    Frame& dst = **out_frame;
+    Frame& src = *src_frame;
+    Frame& dst = *dst_frame;
     dst.sequence = src.sequence;
     dst.accept_ns = src.accept_ns;
     bool failed = src.failed || src.sequence >= failed_from_.load(std::memory_order_acquire);
@@ -124,7 +158,10 @@ void Pipeline::StageLoop(int index) {
         stage.in_spans[j] = in.Slot(src, stage.plan->input_slots[j]);
       for (size_t j = 0; j < stage.out_spans.size(); ++j)
         stage.out_spans[j] = out.Slot(dst, stage.plan->output_slots[j]);
-      Status status = stage.device->Invoke(src.sequence, DeviceIo{stage.in_spans, stage.out_spans});
+      DeviceIo io{stage.in_spans, stage.out_spans};
+      io.on_started = &DeferredWakeups<BoundedQueue<Frame*>>::Run;
+      io.on_started_arg = &wakeups;
+      Status status = stage.device->Invoke(src.sequence, io);
       if (!status.ok()) {
         RecordFailure(src.sequence,
                       status.WithContext(fmt::format("stage {} ({}) on input {}", index,
@@ -132,6 +169,7 @@ void Pipeline::StageLoop(int index) {
         failed = true;
       }
     }
+    wakeups.Flush();  // skipped inputs, and devices that failed before reporting their start
     if (!failed) {
       for (const StageForward& f : stage.plan->forwards) {
         std::span<const uint8_t> from =
@@ -141,9 +179,12 @@ void Pipeline::StageLoop(int index) {
     }
     dst.failed = failed;
     const int64_t t3 = NowNs();
-    in.free.Push(&src);
+    Frame* released = &src;
+    wakeups.upstream_pending = in.free.TryPushDeferred(released);
     if (last) RecordResult(dst, t3);
-    const bool pushed = out.full.Push(&dst);
+    Frame* handed_on = &dst;
+    const bool pushed = out.full.TryPushDeferred(handed_on);
+    wakeups.downstream_pending = pushed;
     const int64_t t4 = NowNs();
     stage.count.fetch_add(1, std::memory_order_relaxed);
     stage.wait_input_ns.fetch_add(t1 - t0, std::memory_order_relaxed);
@@ -151,6 +192,7 @@ void Pipeline::StageLoop(int index) {
     stage.busy_ns.fetch_add(t3 - t2, std::memory_order_relaxed);
     if (!pushed) break;  // teardown
   }
+  wakeups.Flush();
   out.full.Close();
 }
 
