@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "segpipe/device/edgetpu_device.h"
 #include "segpipe/device/test_device.h"
 #include "segpipe/pipeline/toy_model_testutil.h"
 
@@ -279,6 +280,60 @@ TEST(PipelineTest, RunBatchWorksForEveryInputCapacity) {
       ASSERT_TRUE((*p)->RunBatch(ins, outs, statuses).ok());
       for (size_t k = 0; k < ios.size(); ++k)
         EXPECT_EQ(ios[k].out1, ExpectedFor(m, static_cast<int64_t>(k))[1]);
+    });
+  }
+}
+
+// A toy device that takes `delay` per input and does not report its start.
+class SlowToyDevice : public ToyDevice {
+ public:
+  explicit SlowToyDevice(std::chrono::microseconds delay) : delay_(delay) {}
+  Status Invoke(int64_t seq, const DeviceIo& io) override {
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    return ToyDevice::Invoke(seq, io);
+  }
+
+ private:
+  std::chrono::microseconds delay_;
+};
+
+// Paced devices report their start, so their stages wake neighbours late (inside the next
+// invocation). Mixed with stages that do not, and with a slow stage, no wake-up may be lost.
+TEST(PipelineTest, DeferredWakeUpsLoseNothingWithPacedAndPlainStages) {
+  Model m = ToyResidualModel();
+  const int split[] = {0, 1, 2, 4};
+  for (int slow_stage = 0; slow_stage < 4; ++slow_stage) {
+    RunWithDeadline([&] {
+      std::vector<std::unique_ptr<Device>> devices;
+      for (int i = 0; i < 4; ++i) {
+        if (i % 2 == 0) {
+          EdgeTpuDeviceOptions o;
+          o.phases = {PacedPhase{i == slow_stage ? 200'000 : 20'000, nullptr}};
+          // Outputs must be right, so the paced stage computes its toy segment too.
+          o.compute = std::make_unique<ToyDevice>();
+          devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
+        } else {
+          devices.push_back(std::make_unique<SlowToyDevice>(i == slow_stage ? 200us : 0us));
+        }
+      }
+      auto p = Pipeline::Create(m, split, std::move(devices));
+      ASSERT_TRUE(p.ok()) << p.status().ToString();
+      ASSERT_TRUE((*p)->Start().ok());
+      constexpr int kInputs = 200;
+      std::thread producer([&] {
+        for (int k = 0; k < kInputs; ++k) ASSERT_TRUE((*p)->Push(Io(k).ins).ok());
+        (*p)->CloseInput();
+      });
+      int64_t next = 0;
+      Io out(0);
+      while (std::optional<PopResult> r = (*p)->Pop(out.outs)) {
+        ASSERT_TRUE(r->status.ok());
+        EXPECT_EQ(out.out0, ExpectedFor(m, next)[0]);
+        ++next;
+      }
+      producer.join();
+      EXPECT_EQ(next, kInputs);
+      EXPECT_TRUE((*p)->Finish().ok());
     });
   }
 }
