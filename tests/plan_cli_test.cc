@@ -1,0 +1,116 @@
+// `segpipe plan` end to end through the built binary: JSON keys and the paper's split, plan files
+// accepted by `run --plan` and `compile --plan`, and refusals with a message and a failing exit.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class PlanCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                     ("segpipe_plan_cli_" + std::to_string(::getpid())));
+    std::filesystem::create_directories(*dir_);
+    const CliResult r = Run({"synth", "fc", "--hidden", "2620", "--calibration-inputs", "0", "-o",
+                             Path("fc.tflite")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  static std::string Path(const std::string& name) { return (*dir_ / name).string(); }
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  static CliResult Run(const std::vector<std::string>& args) {
+    std::string cmd = std::string("'") + SEGPIPE_CLI_PATH + "'";
+    for (const std::string& a : args) cmd += " '" + a + "'";
+    cmd += " >'" + Path("out.txt") + "' 2>'" + Path("err.txt") + "'";
+    const int status = std::system(cmd.c_str());
+    CliResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(Path("out.txt"));
+    r.err = Slurp(Path("err.txt"));
+    return r;
+  }
+  static std::filesystem::path* dir_;
+};
+std::filesystem::path* PlanCliTest::dir_ = nullptr;
+
+TEST_F(PlanCliTest, JsonHasTheSplitAndTheDocumentedKeys) {
+  const CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["strategy"], "optimal");
+  EXPECT_EQ(j["layers"], "[1,2][3][4,5]");
+  EXPECT_GT(j["time_per_inference_ms"].get<double>(), 0);
+  EXPECT_GT(j["profiles_taken"].get<int>(), 0);
+  ASSERT_EQ(j["segments"].size(), 3u);
+  for (const auto& s : j["segments"]) {
+    for (const char* key : {"first_op", "last_op", "on_chip_bytes", "off_chip_bytes", "stage_ms"})
+      EXPECT_TRUE(s.contains(key)) << key;
+    EXPECT_EQ(s["off_chip_bytes"], 0);
+  }
+}
+
+TEST_F(PlanCliTest, PlanFileDrivesRunAndCompile) {
+  ASSERT_EQ(Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "-o", Path("plan.json")})
+                .exit_code,
+            0);
+  const CliResult run = Run({"run", Path("fc.tflite"), "--plan", Path("plan.json"), "--simulate",
+                             "--batch", "10", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["stages"].size(), 3u);
+  const CliResult compile = Run({"compile", Path("fc.tflite"), "--plan", Path("plan.json"), "--json"});
+  ASSERT_EQ(compile.exit_code, 0) << compile.err;
+  const nlohmann::json c = nlohmann::json::parse(compile.out);
+  ASSERT_EQ(c["segments"].size(), 3u);
+  EXPECT_EQ(c["segments"][1]["layers"], nlohmann::json::array({3}));
+}
+
+TEST_F(PlanCliTest, CompareShowsEveryStrategy) {
+  const CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "--compare", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["plans"].size(), 6u);
+}
+
+TEST_F(PlanCliTest, RefusalsSayWhyAndFail) {
+  CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "--strategy",
+                     "exhaustive", "--max-partitions", "2"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--strategy optimal"), std::string::npos) << r.err;
+  r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:9"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("at most 5"), std::string::npos) << r.err;
+  r = Run({"plan", Path("fc.tflite"), "--objective", "fastest"});
+  EXPECT_NE(r.exit_code, 0);
+  std::ofstream(Path("broken.json")) << "{\"format\": \"segpipe-plan\", \"version\": 1, \"num_ops\": 9, "
+                                        "\"segments\": [{\"first_op\": 0, \"last_op\": 4, "
+                                        "\"device\": \"edgetpu:0\"}]}";
+  r = Run({"run", Path("fc.tflite"), "--plan", Path("broken.json"), "--simulate"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("plan"), std::string::npos) << r.err;
+}
+
+}  // namespace
