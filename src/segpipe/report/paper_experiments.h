@@ -23,7 +23,7 @@ namespace segpipe::report {
 struct PaperRunOptions {
   std::string experiment = "all";     // fig2 | fig4 | fig5 | fig6 | tables | all
   std::string host_profile = "both";  // paper | native | both
-  std::string out_dir = "paper-out";
+  std::string out_dir = "docs/paper";  // the committed copy, from the repository root
   std::string measured_dir = "../shared/paper/measured";  // relative to the repository root
   std::string plot_script;            // empty: scripts/plot_paper.py, found from cwd or binary
   std::string python = "/usr/bin/python3";

@@ -2,7 +2,10 @@
 #include "segpipe/report/paper_sweep.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -185,6 +188,26 @@ StatusOr<AutoChoice> ChooseAuto(const Model& model, ModelProfiler& profiler, int
   return InternalError("auto planning chose no option");
 }
 
+// One model of a sweep: synthesized, swept, and swept again under each what-if device.
+StatusOr<ModelSweep> SweepOne(PaperFamily family, int size, const PaperSweepOptions& options) {
+  StatusOr<Model> model = BuildPaperModel(family, size);
+  if (!model.ok())
+    return model.status().WithContext(
+        fmt::format("{} {}={}", family == PaperFamily::kFc ? "FC" : "CONV",
+                    family == PaperFamily::kFc ? "n" : "f", size));
+  SEGPIPE_ASSIGN_OR_RETURN(ModelSweep m, SweepModel(family, size, *model, options));
+  for (const SpecVariant& variant : options.variants) {
+    if (!(family == PaperFamily::kFc ? variant.fc : variant.conv)) continue;
+    PaperSweepOptions variant_options = options;
+    variant_options.spec = variant.spec;
+    variant_options.hosts = {PaperHostProfile()};
+    variant_options.variants.clear();
+    SEGPIPE_ASSIGN_OR_RETURN(ModelSweep v, SweepModel(family, size, *model, variant_options));
+    m.variants.push_back(std::move(v));
+  }
+  return m;
+}
+
 }  // namespace
 
 std::string_view FamilyName(PaperFamily family) {
@@ -315,32 +338,39 @@ StatusOr<ModelSweep> SweepModel(PaperFamily family, int size, const Model& model
 }
 
 StatusOr<PaperSweep> RunPaperSweep(const PaperSweepOptions& options) {
+  struct Job {
+    PaperFamily family;
+    int size;
+  };
+  std::vector<Job> jobs;
+  for (int size : options.fc_sizes) jobs.push_back({PaperFamily::kFc, size});
+  for (int size : options.conv_sizes) jobs.push_back({PaperFamily::kConv, size});
+  std::vector<StatusOr<ModelSweep>> results(jobs.size(), InternalError("not run"));
+
+  // Models are independent: workers take the next one until none is left. Synthesis dominates
+  // and is pure, so the workers share nothing but the job counter and the progress callback.
+  std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  int done = 0;
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      results[i] = SweepOne(jobs[i].family, jobs[i].size, options);
+      if (!options.progress) continue;
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(++done, static_cast<int>(jobs.size()));
+    }
+  };
+  const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(jobs.size())));
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back(work);
+  work();
+  for (std::thread& w : workers) w.join();
+
   PaperSweep sweep;
   sweep.options = options;
-  const int total = static_cast<int>(options.fc_sizes.size() + options.conv_sizes.size());
-  int done = 0;
-  for (PaperFamily family : {PaperFamily::kFc, PaperFamily::kConv}) {
-    const std::vector<int>& sizes =
-        family == PaperFamily::kFc ? options.fc_sizes : options.conv_sizes;
-    std::vector<ModelSweep>& out = family == PaperFamily::kFc ? sweep.fc : sweep.conv;
-    for (int size : sizes) {
-      StatusOr<Model> model = BuildPaperModel(family, size);
-      if (!model.ok())
-        return model.status().WithContext(fmt::format("{} {}={}", FamilyName(family),
-                                                      SizeName(family), size));
-      SEGPIPE_ASSIGN_OR_RETURN(ModelSweep m, SweepModel(family, size, *model, options));
-      for (const SpecVariant& variant : options.variants) {
-        if (!(family == PaperFamily::kFc ? variant.fc : variant.conv)) continue;
-        PaperSweepOptions variant_options = options;
-        variant_options.spec = variant.spec;
-        variant_options.hosts = {PaperHostProfile()};
-        variant_options.variants.clear();
-        SEGPIPE_ASSIGN_OR_RETURN(ModelSweep v, SweepModel(family, size, *model, variant_options));
-        m.variants.push_back(std::move(v));
-      }
-      out.push_back(std::move(m));
-      if (options.progress) options.progress(++done, total);
-    }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!results[i].ok()) return results[i].status();
+    (jobs[i].family == PaperFamily::kFc ? sweep.fc : sweep.conv).push_back(std::move(*results[i]));
   }
   return sweep;
 }

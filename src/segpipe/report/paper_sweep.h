@@ -10,7 +10,8 @@
 // Nothing runs an inference: models are synthesized shape-first (no float calibration, which
 // only moves activation scales), placed and timed by the Edge TPU model, and every pipeline is
 // run in the discrete-event simulator the way the paper timed it (all inputs queued, threads
-// started, joined; time / batch). Pure apart from the optional progress callback.
+// started, joined; time / batch). Pure apart from the optional progress callback; models are
+// swept on `threads` worker threads, results come back in sweep order.
 #ifndef SEGPIPE_REPORT_PAPER_SWEEP_H_
 #define SEGPIPE_REPORT_PAPER_SWEEP_H_
 
@@ -112,7 +113,8 @@ struct PaperSweepOptions {
   EdgeTpuSpec spec;
   std::vector<HostProfile> hosts;
   std::vector<SpecVariant> variants;
-  // Called after each model with (models done, models total).
+  int threads = 2;  // models swept at once (the build machines have 2 cores)
+  // Called (from one thread at a time) after each model with (models done, models total).
   std::function<void(int, int)> progress;
 
   // The paper's sweeps (FC n = 100..2620 step 40, CONV f = 32..702 step 10), both profiles, and
