@@ -28,6 +28,11 @@ def ms(row, key):
     return row[key] * scale
 
 
+def fmt_ms(value):
+    """Milliseconds, switching to microseconds below 0.1 ms so small models keep digits."""
+    return f"{value * 1000:.2f} us" if value < 0.1 else f"{value:.3f} ms"
+
+
 def main():
     kernels_path, models_path, wasm_path = sys.argv[1:4]
     context, kernels = medians(kernels_path)
@@ -49,7 +54,7 @@ def main():
         if not name.startswith("BM_Layer/"):
             continue
         gops = row["GOPS"]
-        print(f"| {name[len('BM_Layer/'):]} | {ms(row, 'cpu_time'):.3f} ms | {gops:.1f} | "
+        print(f"| {name[len('BM_Layer/'):]} | {fmt_ms(ms(row, 'cpu_time'))} | {gops:.1f} | "
               f"{100.0 * gops / peak:.1f}% |")
     print()
     print("| model (one thread) | segpipe fast: median CPU time | median wall time | GOPS | "
@@ -60,9 +65,9 @@ def main():
         ours = ms(row, "cpu_time")
         gops = row["GOPS"]
         w = wasm.get(short)
-        theirs = f"{w['median_cpu_ms']:.3f} ms" if w else "n/a"
+        theirs = fmt_ms(w["median_cpu_ms"]) if w else "n/a"
         ratio = f"{w['median_cpu_ms'] / ours:.1f}x" if w else "n/a"
-        print(f"| {short} | {ours:.3f} ms | {ms(row, 'real_time'):.3f} ms | {gops:.1f} | "
+        print(f"| {short} | {fmt_ms(ours)} | {fmt_ms(ms(row, 'real_time'))} | {gops:.1f} | "
               f"{100.0 * gops / peak:.1f}% | {int(row['fast_ops'])} / {int(row['ops'])} | "
               f"{theirs} | {ratio} |")
 
