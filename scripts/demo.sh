@@ -26,17 +26,17 @@ echo "== 1. The paper's FC model, n = 2620 (5 dense layers, 21 MiB of int8 weigh
 echo "-- auto: how many of 4 Edge TPUs, and where to cut (analytic Edge TPU model)"
 "$segpipe" plan "$work/fc2620.tflite" --devices edgetpu:4 --strategy auto --no-replication
 "$segpipe" plan "$work/fc2620.tflite" --devices edgetpu:4 --strategy auto --no-replication \
-  --json > "$work/fc_plan.json"
+  --json -o "$work/fc_plan.json" >/dev/null
 tpus=$(json "$work/fc_plan.json" 'len(d["segments"])')
-split=$(json "$work/fc_plan.json" 'd["run_split"]')
+split=$(json "$work/fc_plan.json" 'd["layers"]')
 echo "-- running 50 inputs on 1 modelled Edge TPU, then on the $tpus-TPU pipeline auto chose"
 "$segpipe" run "$work/fc2620.tflite" --devices edgetpu:1 --batch 50 --json > "$work/fc_1.json"
-"$segpipe" run "$work/fc2620.tflite" --devices "edgetpu:$tpus" --split "$split" --batch 50 \
+"$segpipe" run "$work/fc2620.tflite" --plan "$work/fc_plan.json" --batch 50 \
   --json > "$work/fc_n.json"
 one=$(json "$work/fc_1.json" 'd["time_per_inference_ms"]')
 many=$(json "$work/fc_n.json" 'd["time_per_inference_ms"]')
 /usr/bin/python3 -c "import sys; a,b,n=float(sys.argv[1]),float(sys.argv[2]),sys.argv[3]; \
-print(f'1 Edge TPU: {a:.3f} ms per inference; {n} Edge TPUs (split after layers {sys.argv[4]}): '\
+print(f'1 Edge TPU: {a:.3f} ms per inference; {n} Edge TPUs {sys.argv[4]}: '\
 f'{b:.3f} ms per inference; speedup {a/b:.1f}x')" "$one" "$many" "$tpus" "$split"
 
 echo
@@ -49,13 +49,12 @@ if [[ ! -f "$model" || $cores -lt 2 ]]; then
 fi
 echo "== 2. MobileNet v2 1.0 over $cores CPU cores, split by measuring every candidate segment"
 "$segpipe" plan "$model" --devices "cpu:$cores" --profile measure --strategy optimal \
-  --measure-repeats 3 --json > "$work/cpu_plan.json"
-split=$(json "$work/cpu_plan.json" 'd["run_split"]')
+  --measure-repeats 3 --json -o "$work/cpu_plan.json" >/dev/null
 echo "$(json "$work/cpu_plan.json" 'd["layers"]') chosen from $(json "$work/cpu_plan.json" \
   'd["profiles_taken"]') measured segments (predicted bottleneck \
 $(json "$work/cpu_plan.json" 'round(d["period_ms"], 2)') ms)"
 "$segpipe" run "$model" --devices cpu:1 --batch 20 --json > "$work/cpu_1.json"
-"$segpipe" run "$model" --devices "cpu:$cores" --split "$split" --batch 20 --json > "$work/cpu_n.json"
+"$segpipe" run "$model" --plan "$work/cpu_plan.json" --batch 20 --json > "$work/cpu_n.json"
 /usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); \
 print(f'1 core: {a[\"throughput_per_s\"]:.1f} inferences/s; {sys.argv[3]}-stage pipeline: '\
 f'{b[\"throughput_per_s\"]:.1f} inferences/s (measured, batch of 20)')" \

@@ -209,18 +209,19 @@ Status Run(const PlanFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
   SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, *profiler, options));
   const int num_ops = static_cast<int>(model.ops.size());
+  // The printed JSON and the plan file are one object: LoadPlanFile ignores the extra keys.
+  nlohmann::json j = PlanToJson(plan, num_ops);
+  j["model"] = flags.model_path;
+  j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
+  // The same split in `segpipe run --split` form, when one device runs each stage.
+  LoadedPlan loaded{plan.partition, num_ops, ""};
+  auto cuts = PlanCutAfterLayers(loaded, model);
+  if (cuts.ok() && plan.partition.num_devices() == static_cast<int>(plan.segments.size())) {
+    std::string split;
+    for (int c : *cuts) split += fmt::format("{}{}", split.empty() ? "" : ",", c);
+    j["run_split"] = split.empty() ? "default" : split;
+  }
   if (flags.json) {
-    nlohmann::json j = PlanToJson(plan, num_ops);
-    j["model"] = flags.model_path;
-    j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
-    // The same split in `segpipe run --split` form, when one device runs each stage.
-    LoadedPlan loaded{plan.partition, num_ops, ""};
-    auto cuts = PlanCutAfterLayers(loaded, model);
-    if (cuts.ok() && plan.partition.num_devices() == static_cast<int>(plan.segments.size())) {
-      std::string split;
-      for (int c : *cuts) split += fmt::format("{}{}", split.empty() ? "" : ",", c);
-      j["run_split"] = split.empty() ? "default" : split;
-    }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("%s: %d ops, %d layers; devices %s; profile %s\n", flags.model_path.c_str(),
@@ -228,7 +229,13 @@ Status Run(const PlanFlags& flags) {
     PrintPlan(model, plan);
   }
   if (!flags.output.empty()) {
-    SEGPIPE_RETURN_IF_ERROR(SavePlanFile(flags.output, plan, num_ops));
+    std::FILE* f = std::fopen(flags.output.c_str(), "wb");
+    if (f == nullptr)
+      return NotFoundError(fmt::format("cannot write plan file '{}'", flags.output));
+    const std::string text = j.dump(2) + "\n";
+    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) != 0 || !written)
+      return UnavailableError(fmt::format("writing plan file '{}' failed", flags.output));
     if (!flags.json) std::printf("plan written to %s\n", flags.output.c_str());
   }
   return OkStatus();
