@@ -2,10 +2,10 @@
 // [--out DIR]`: reproduces the paper's figures and tables through the Edge TPU model and the
 // pipeline simulator and writes CSV files, PNG figures and report.md (docs/paper/ holds the
 // committed output of `--experiment all --out docs/paper`).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "commands.h"
 #include "segpipe/report/paper_experiments.h"

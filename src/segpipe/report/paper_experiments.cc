@@ -2,6 +2,7 @@
 #include "segpipe/report/paper_experiments.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "segpipe/device/paper_measurements.h"
 #include "segpipe/report/paper_findings.h"
@@ -156,11 +155,12 @@ std::vector<std::string> DrawPlots(const PaperRunOptions& options, const std::st
     *note = "plots were turned off (--no-plots)";
     return {};
   }
-  const std::string script = FindFromRoot(
-      options.plot_script.empty() ? "scripts/plot_paper.py" : options.plot_script,
-      options.binary_path);
+  const std::string script =
+      FindFromRoot(options.plot_script.empty() ? "scripts/plot_paper.py" : options.plot_script,
+                   options.binary_path);
   if (script.empty()) {
-    *note = "scripts/plot_paper.py was not found (run from the repository root or pass --plot-script)";
+    *note =
+        "scripts/plot_paper.py was not found (run from the repository root or pass --plot-script)";
     return {};
   }
   if (RunProgram({options.python, "-c", "import matplotlib"}, true) != 0) {
@@ -187,7 +187,8 @@ std::vector<std::string> DrawPlots(const PaperRunOptions& options, const std::st
 }  // namespace
 
 StatusOr<std::set<std::string>> ParseExperiments(const std::string& experiment) {
-  if (experiment == "all") return std::set<std::string>(std::begin(kExperiments), std::end(kExperiments));
+  if (experiment == "all")
+    return std::set<std::string>(std::begin(kExperiments), std::end(kExperiments));
   for (const char* e : kExperiments)
     if (experiment == e) return std::set<std::string>{experiment};
   return InvalidArgumentError(fmt::format(
@@ -213,15 +214,15 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   sweep_options.hosts = hosts;
   if (!options.fc_sizes.empty()) sweep_options.fc_sizes = options.fc_sizes;
   if (!options.conv_sizes.empty()) sweep_options.conv_sizes = options.conv_sizes;
-  const bool pipelines = experiments.count("fig4") || experiments.count("fig5") ||
-                         experiments.count("fig6");
+  const bool pipelines =
+      experiments.count("fig4") || experiments.count("fig5") || experiments.count("fig6");
   if (!pipelines) sweep_options.variants.clear();
   if (!pipelines && !experiments.count("tables")) sweep_options.max_tpus = 1;
   std::unique_ptr<ProgressBar> bar;
   if (options.progress) {
     bar = std::make_unique<ProgressBar>(
-        "segpipe paper", static_cast<int64_t>(sweep_options.fc_sizes.size() +
-                                              sweep_options.conv_sizes.size()));
+        "segpipe paper",
+        static_cast<int64_t>(sweep_options.fc_sizes.size() + sweep_options.conv_sizes.size()));
     sweep_options.progress = [&bar](int, int) { bar->Advance(); };
   }
   SEGPIPE_ASSIGN_OR_RETURN(PaperSweep sweep, RunPaperSweep(sweep_options));
@@ -234,7 +235,8 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
         fmt::format("cannot create output directory {}: {}", options.out_dir, ec.message()));
   OutputDir out(options.out_dir);
   if (experiments.count("fig2")) {
-    SEGPIPE_RETURN_IF_ERROR(out.Csv("fig2_fc.csv", SingleTpuTable(sweep, PaperFamily::kFc, measured)));
+    SEGPIPE_RETURN_IF_ERROR(
+        out.Csv("fig2_fc.csv", SingleTpuTable(sweep, PaperFamily::kFc, measured)));
     SEGPIPE_RETURN_IF_ERROR(
         out.Csv("fig2_conv.csv", SingleTpuTable(sweep, PaperFamily::kConv, measured)));
   }
@@ -244,10 +246,11 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
     SEGPIPE_RETURN_IF_ERROR(
         out.Csv("table2_conv_steps.csv", StepTable(sweep, PaperFamily::kConv, measured)));
     for (int tpus : {2, 3})
-      SEGPIPE_RETURN_IF_ERROR(out.Csv(fmt::format("table3_fc_{}seg.csv", tpus),
-                                      SegmentMemoryTable(sweep, PaperFamily::kFc, tpus, {}, measured)));
-    SEGPIPE_RETURN_IF_ERROR(out.Csv("table4_conv_4seg.csv",
-                                    SegmentMemoryTable(sweep, PaperFamily::kConv, 4, {}, measured)));
+      SEGPIPE_RETURN_IF_ERROR(
+          out.Csv(fmt::format("table3_fc_{}seg.csv", tpus),
+                  SegmentMemoryTable(sweep, PaperFamily::kFc, tpus, {}, measured)));
+    SEGPIPE_RETURN_IF_ERROR(out.Csv(
+        "table4_conv_4seg.csv", SegmentMemoryTable(sweep, PaperFamily::kConv, 4, {}, measured)));
   }
   if (pipelines) {
     SEGPIPE_RETURN_IF_ERROR(out.Csv("runs.csv", RunsTable(sweep)));
@@ -274,8 +277,7 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   SEGPIPE_RETURN_IF_ERROR(out.Write("report.md", PaperReportMarkdown(sweep, measured, context)));
   summary.files = out.files();
   for (const std::string& f : context.figures) summary.files.push_back(f);
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

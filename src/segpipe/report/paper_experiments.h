@@ -21,25 +21,25 @@
 namespace segpipe::report {
 
 struct PaperRunOptions {
-  std::string experiment = "all";     // fig2 | fig4 | fig5 | fig6 | tables | all
-  std::string host_profile = "both";  // paper | native | both
+  std::string experiment = "all";      // fig2 | fig4 | fig5 | fig6 | tables | all
+  std::string host_profile = "both";   // paper | native | both
   std::string out_dir = "docs/paper";  // the committed copy, from the repository root
   std::string measured_dir = "../shared/paper/measured";  // relative to the repository root
-  std::string plot_script;            // empty: scripts/plot_paper.py, found from cwd or binary
+  std::string plot_script;  // empty: scripts/plot_paper.py, found from cwd or binary
   std::string python = "/usr/bin/python3";
-  bool plots = true;                  // false: CSV and report only
+  bool plots = true;  // false: CSV and report only
   // Override the paper's sweeps (empty: FC n = 100..2620 step 40, CONV f = 32..702 step 10).
   std::vector<int> fc_sizes;
   std::vector<int> conv_sizes;
-  bool progress = false;              // progress bar on stderr
-  std::string command;                // the command line, recorded in report.md
-  std::string binary_path;            // argv[0]-derived path of the segpipe binary, for lookups
+  bool progress = false;    // progress bar on stderr
+  std::string command;      // the command line, recorded in report.md
+  std::string binary_path;  // argv[0]-derived path of the segpipe binary, for lookups
 };
 
 struct PaperRunSummary {
-  std::vector<std::string> files;     // written, relative to out_dir
+  std::vector<std::string> files;  // written, relative to out_dir
   bool plots_drawn = false;
-  std::string plot_note;              // why not, when not
+  std::string plot_note;  // why not, when not
   double seconds = 0;
 };
 

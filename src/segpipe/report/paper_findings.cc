@@ -1,10 +1,10 @@
 // Checks of the paper's qualitative findings.
 #include "segpipe/report/paper_findings.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "segpipe/report/paper_tables.h"
 
@@ -47,15 +47,16 @@ Finding CheckFcTwoAndThreeAlike(const std::vector<ModelSweep>& fc, std::string_v
       "2 TPUs stream weights from host memory at n = {}; 3 TPUs at n = {}. Where both stream, "
       "their times differ by at most {:.1f}% (n={}).",
       spill2.empty() ? "none" : fmt::format("{}..{}", spill2.front(), spill2.back()),
-      spill3.empty() ? "none" : fmt::format("{}..{}", spill3.front(), spill3.back()),
-      100 * worst, worst_size);
+      spill3.empty() ? "none" : fmt::format("{}..{}", spill3.front(), spill3.back()), 100 * worst,
+      worst_size);
   if (!fc.empty()) {
     const ModelSweep& last = fc.back();
-    f.evidence += fmt::format(" At n={}: {:.2f} ms vs {:.2f} ms (B=1), {:.2f} ms vs {:.2f} ms (B=50).",
-                              last.size, last.Host(host).Run(2, SplitMethod::kDefault).batch1_ms,
-                              last.Host(host).Run(3, SplitMethod::kDefault).batch1_ms,
-                              last.Host(host).Run(2, SplitMethod::kDefault).batch_ms,
-                              last.Host(host).Run(3, SplitMethod::kDefault).batch_ms);
+    f.evidence +=
+        fmt::format(" At n={}: {:.2f} ms vs {:.2f} ms (B=1), {:.2f} ms vs {:.2f} ms (B=50).",
+                    last.size, last.Host(host).Run(2, SplitMethod::kDefault).batch1_ms,
+                    last.Host(host).Run(3, SplitMethod::kDefault).batch1_ms,
+                    last.Host(host).Run(2, SplitMethod::kDefault).batch_ms,
+                    last.Host(host).Run(3, SplitMethod::kDefault).batch_ms);
   }
   return f;
 }
@@ -88,9 +89,10 @@ Finding CheckFcFewestOnChip(const std::vector<ModelSweep>& fc, std::string_view 
   }
   close_run();
   f.holds = compared > 0 && agree == compared;
-  f.evidence = fmt::format("Fastest TPU count: {}. It is the fewest TPUs with nothing in host "
-                           "memory at {} of {} sizes (other sizes: {}).",
-                           ranges, agree, compared, SizeList(mismatches));
+  f.evidence = fmt::format(
+      "Fastest TPU count: {}. It is the fewest TPUs with nothing in host "
+      "memory at {} of {} sizes (other sizes: {}).",
+      ranges, agree, compared, SizeList(mismatches));
   return f;
 }
 

@@ -7,7 +7,8 @@
 namespace segpipe::report {
 namespace {
 
-SplitRun MakeRun(int tpus, SplitMethod method, double b1_ms, double batch_ms, int64_t off_chip = 0) {
+SplitRun MakeRun(int tpus, SplitMethod method, double b1_ms, double batch_ms,
+                 int64_t off_chip = 0) {
   SplitRun r;
   r.tpus = tpus;
   r.method = method;
@@ -35,9 +36,9 @@ ModelSweep Model(PaperFamily family, int size, double single_ms, std::vector<Spl
 }
 
 TEST(PaperFindingsTest, TwoAndThreeTpusAlikeNeedsTheSameSpillSizes) {
-  std::vector<ModelSweep> fc = {
-      Model(PaperFamily::kFc, 100, 1, {MakeRun(2, SplitMethod::kDefault, 1, 1, 10),
-                                       MakeRun(3, SplitMethod::kDefault, 1, 1, 0)})};
+  std::vector<ModelSweep> fc = {Model(
+      PaperFamily::kFc, 100, 1,
+      {MakeRun(2, SplitMethod::kDefault, 1, 1, 10), MakeRun(3, SplitMethod::kDefault, 1, 1, 0)})};
   EXPECT_FALSE(CheckFcTwoAndThreeAlike(fc, "paper").holds);
   fc[0].hosts[0].runs[1] = MakeRun(3, SplitMethod::kDefault, 1.05, 1.05, 10);
   EXPECT_TRUE(CheckFcTwoAndThreeAlike(fc, "paper").holds);

@@ -1,10 +1,10 @@
 // report.md of `segpipe paper`.
 #include "segpipe/report/paper_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "segpipe/report/paper_findings.h"
 #include "segpipe/report/paper_tables.h"
@@ -48,9 +48,9 @@ FitSummary SummarizeFit(const std::vector<ModelSweep>& models, const PaperMeasur
       s.worst_size = m.size;
     }
     const double mib = static_cast<double>(kMiB);
-    s.worst_memory_diff_mib =
-        std::max({s.worst_memory_diff_mib, std::abs(m.single.on_chip_bytes / mib - row->on_chip_mib[0]),
-                  std::abs(m.single.off_chip_bytes / mib - row->off_chip_mib[0])});
+    s.worst_memory_diff_mib = std::max(
+        {s.worst_memory_diff_mib, std::abs(m.single.on_chip_bytes / mib - row->on_chip_mib[0]),
+         std::abs(m.single.off_chip_bytes / mib - row->off_chip_mib[0])});
   }
   s.rows = static_cast<int>(errors.size());
   if (!errors.empty()) {
@@ -105,8 +105,8 @@ void Headline(std::string& md, const PaperSweep& sweep) {
       sweep.options.batch);
   const std::vector<PaperTarget> targets = PaperTargets(sweep);
   if (!targets.empty()) {
-    Table t({"paper's figure", "paper", "ours (`paper` profile)", "where", "difference",
-             "within 25%"});
+    Table t(
+        {"paper's figure", "paper", "ours (`paper` profile)", "where", "difference", "within 25%"});
     for (const PaperTarget& target : targets)
       t.AddRow({target.what, Cell(fmt::format("~{:.0f}x", target.paper_speedup)),
                 Cell(fmt::format("{:.1f}x", target.ours.speedup)),
@@ -141,11 +141,14 @@ void Fig2(std::string& md, const PaperSweep& sweep, const std::vector<PaperMeasu
     const FitSummary s =
         SummarizeFit(sweep.Family(family), FindMeasurement(measured, family, 1, 1));
     if (s.rows == 0) continue;
-    t.AddRow({std::string(FamilyName(family)), s.rows, Cell(fmt::format("{:.1f}%", 100 * s.median_time_error)),
-              Cell(fmt::format("{:.1f}% ({}={})", 100 * s.worst_time_error, SizeName(family), s.worst_size)),
+    t.AddRow({std::string(FamilyName(family)), s.rows,
+              Cell(fmt::format("{:.1f}%", 100 * s.median_time_error)),
+              Cell(fmt::format("{:.1f}% ({}={})", 100 * s.worst_time_error, SizeName(family),
+                               s.worst_size)),
               Cell(fmt::format("{:.3f} MiB", s.worst_memory_diff_mib))});
   }
-  if (!t.empty()) md += "Our model against the authors' single-TPU measurements:\n\n" + ToMarkdown(t) + "\n";
+  if (!t.empty())
+    md += "Our model against the authors' single-TPU measurements:\n\n" + ToMarkdown(t) + "\n";
   double fc_gops = 0, conv_gops = 0;
   for (const ModelSweep& m : sweep.fc) fc_gops = std::max(fc_gops, m.gops());
   for (const ModelSweep& m : sweep.conv) conv_gops = std::max(conv_gops, m.gops());
@@ -185,11 +188,12 @@ void Tables(std::string& md, const PaperSweep& sweep,
     }
   }
   if (!sweep.conv.empty() && sweep.options.max_tpus >= 4) {
-    md += "## Table IV: CONV per-segment memory, 4 segments, default split\n\nSizes around each "
-          "single-TPU step and the largest model; `table4_conv_4seg.csv` has every size. A "
-          "segment that receives a 64x64xf activation must hold it on chip too (`input_mib`).\n\n";
-    md += ToMarkdown(SegmentMemoryTable(sweep, PaperFamily::kConv, 4, ShownSizes(sweep.conv),
-                                        measured)) +
+    md +=
+        "## Table IV: CONV per-segment memory, 4 segments, default split\n\nSizes around each "
+        "single-TPU step and the largest model; `table4_conv_4seg.csv` has every size. A "
+        "segment that receives a 64x64xf activation must hold it on chip too (`input_mib`).\n\n";
+    md += ToMarkdown(
+              SegmentMemoryTable(sweep, PaperFamily::kConv, 4, ShownSizes(sweep.conv), measured)) +
           "\n";
   }
 }
@@ -260,7 +264,8 @@ void Discussion(std::string& md, const PaperSweep& sweep,
         sweep.fc.front().Host("paper").Run(3, SplitMethod::kProfiled).batch_ms,
         sweep.fc.front().Host("paper").Run(4, SplitMethod::kProfiled).batch_ms,
         sweep.fc.front().size, last.single_ms, Speedup(last, h.Run(4, SplitMethod::kDefault), true),
-        h.Run(3, SplitMethod::kProfiled).layout, Speedup(last, h.Run(3, SplitMethod::kProfiled), true));
+        h.Run(3, SplitMethod::kProfiled).layout,
+        Speedup(last, h.Run(3, SplitMethod::kProfiled), true));
   }
   if (HasHost(sweep, "paper") && !sweep.conv.empty() && sweep.options.max_tpus >= 4) {
     const ModelSweep& last = sweep.conv.back();
@@ -291,7 +296,8 @@ void Discussion(std::string& md, const PaperSweep& sweep,
       if (models.empty()) continue;
       const BestSpeedup alt = FindBestSpeedup(models, "paper", 4, SplitMethod::kProfiled);
       const Finding slower = CheckConvSegmentedSlower(models, "paper");
-      const FitSummary fit = SummarizeFit(models, FindMeasurement(measured, PaperFamily::kConv, 1, 1));
+      const FitSummary fit =
+          SummarizeFit(models, FindMeasurement(measured, PaperFamily::kConv, 1, 1));
       md += fmt::format(
           " What-if, same model for every size, {} ({:.0f} MB/s): 4-TPU profiled {:.1f}x "
           "(f={}); the B=1 finding then {} ({}); single-TPU CONV median error {:.1f}% "
@@ -339,11 +345,12 @@ void Discussion(std::string& md, const PaperSweep& sweep,
     }
   }
   if (HasHost(sweep, "paper"))
-    md += "- **`auto` with the `paper` profile** costs each stage with its host work but does "
-          "not model the interpreter lock that serializes it, so for mid-size FC models it "
-          "expects a gain from more TPUs that the simulated paper runtime does not deliver (the "
-          "'fastest TPU count' finding above uses the simulated times). The `native` rows are "
-          "what our runtime would choose.\n";
+    md +=
+        "- **`auto` with the `paper` profile** costs each stage with its host work but does "
+        "not model the interpreter lock that serializes it, so for mid-size FC models it "
+        "expects a gain from more TPUs that the simulated paper runtime does not deliver (the "
+        "'fastest TPU count' finding above uses the simulated times). The `native` rows are "
+        "what our runtime would choose.\n";
   md += "\n";
 }
 

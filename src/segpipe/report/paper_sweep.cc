@@ -1,13 +1,13 @@
 // The paper's sweeps through the Edge TPU model and the pipeline simulator.
 #include "segpipe/report/paper_sweep.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/partition/model_profiler.h"
@@ -192,9 +192,9 @@ StatusOr<AutoChoice> ChooseAuto(const Model& model, ModelProfiler& profiler, int
 StatusOr<ModelSweep> SweepOne(PaperFamily family, int size, const PaperSweepOptions& options) {
   StatusOr<Model> model = BuildPaperModel(family, size);
   if (!model.ok())
-    return model.status().WithContext(
-        fmt::format("{} {}={}", family == PaperFamily::kFc ? "FC" : "CONV",
-                    family == PaperFamily::kFc ? "n" : "f", size));
+    return model.status().WithContext(fmt::format("{} {}={}",
+                                                  family == PaperFamily::kFc ? "FC" : "CONV",
+                                                  family == PaperFamily::kFc ? "n" : "f", size));
   SEGPIPE_ASSIGN_OR_RETURN(ModelSweep m, SweepModel(family, size, *model, options));
   for (const SpecVariant& variant : options.variants) {
     if (!(family == PaperFamily::kFc ? variant.fc : variant.conv)) continue;

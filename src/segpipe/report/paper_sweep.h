@@ -50,7 +50,7 @@ struct SegmentResult {
   int64_t off_chip_bytes = 0;
   int64_t input_bytes = 0;
   int streamed_layers = 0;  // layers whose parameters live in host memory
-  double device_ms = 0;  // one invocation on the device (host work of the runtime excluded)
+  double device_ms = 0;     // one invocation on the device (host work of the runtime excluded)
 };
 
 // One split run as a pipeline.
@@ -59,8 +59,8 @@ struct SplitRun {
   SplitMethod method = SplitMethod::kDefault;
   std::string layout;  // "[1,2][3,4,5]"
   std::vector<SegmentResult> segments;
-  double batch1_ms = 0;      // simulated time per inference, B = 1
-  double batch_ms = 0;       // simulated time per inference, B = options.batch
+  double batch1_ms = 0;  // simulated time per inference, B = 1
+  double batch_ms = 0;   // simulated time per inference, B = options.batch
   int64_t off_chip_bytes() const;
 };
 
@@ -73,19 +73,19 @@ struct AutoChoice {
 
 struct HostRuns {
   HostProfile host;
-  std::vector<SplitRun> runs;       // tpus 2..max, each method
-  AutoChoice auto_pipeline;         // plain pipelines only (the paper's setting)
-  AutoChoice auto_replicated;       // replicated stages allowed
+  std::vector<SplitRun> runs;  // tpus 2..max, each method
+  AutoChoice auto_pipeline;    // plain pipelines only (the paper's setting)
+  AutoChoice auto_replicated;  // replicated stages allowed
 
   const SplitRun& Run(int tpus, SplitMethod method) const;  // CHECKs it exists
 };
 
 struct ModelSweep {
   PaperFamily family = PaperFamily::kFc;
-  int size = 0;        // n or f
+  int size = 0;  // n or f
   int64_t macs = 0;
-  SegmentResult single;  // the whole model on one TPU
-  double single_ms = 0;  // one invocation: what the paper timed on one TPU (Fig. 2)
+  SegmentResult single;         // the whole model on one TPU
+  double single_ms = 0;         // one invocation: what the paper timed on one TPU (Fig. 2)
   std::vector<HostRuns> hosts;  // in options.hosts order
   // The same model under each PaperSweepOptions::variants entry that runs on its family (in
   // order), `paper` host only.

@@ -1,9 +1,9 @@
 // The paper's figures and tables built from a sweep and the authors' measurements.
 #include "segpipe/report/paper_tables.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace segpipe::report {
 namespace {
@@ -53,13 +53,12 @@ Table SingleTpuTable(const PaperSweep& sweep, PaperFamily family,
     const PaperRow* row = FindRow(file, m.size);
     const bool has = row != nullptr && !row->on_chip_mib.empty() && !row->off_chip_mib.empty();
     const double measured_gops = has && row->time_ms > 0 ? 2.0 * m.macs / (row->time_ms * 1e6) : 0;
-    table.AddRow({m.size, m.macs, Cell(Mib(m.single.on_chip_bytes), 4),
-                  Cell(Mib(m.single.off_chip_bytes), 4), m.single.streamed_layers,
-                  Cell(m.single_ms, 4), Cell(m.gops(), 3),
-                  Maybe(has, has ? row->on_chip_mib[0] : 0, 4),
-                  Maybe(has, has ? row->off_chip_mib[0] : 0, 4), Maybe(has, has ? row->time_ms : 0, 4),
-                  Maybe(has, measured_gops, 3),
-                  Maybe(has, has ? m.single_ms / row->time_ms - 1 : 0, 3)});
+    table.AddRow(
+        {m.size, m.macs, Cell(Mib(m.single.on_chip_bytes), 4),
+         Cell(Mib(m.single.off_chip_bytes), 4), m.single.streamed_layers, Cell(m.single_ms, 4),
+         Cell(m.gops(), 3), Maybe(has, has ? row->on_chip_mib[0] : 0, 4),
+         Maybe(has, has ? row->off_chip_mib[0] : 0, 4), Maybe(has, has ? row->time_ms : 0, 4),
+         Maybe(has, measured_gops, 3), Maybe(has, has ? m.single_ms / row->time_ms - 1 : 0, 3)});
   }
   return table;
 }
@@ -86,12 +85,11 @@ Table StepTable(const PaperSweep& sweep, PaperFamily family,
       const ModelSweep& m = models[static_cast<size_t>(i)];
       const PaperRow* row = FindRow(file, m.size);
       const bool has = row != nullptr && !row->on_chip_mib.empty() && !row->off_chip_mib.empty();
-      table.AddRow({step, i == before ? "before" : "after", m.size,
-                    Cell(Mib(m.single.on_chip_bytes), 2), Cell(Mib(m.single.off_chip_bytes), 2),
-                    m.single.streamed_layers, Cell(m.single_ms, 2),
-                    Maybe(has, has ? row->on_chip_mib[0] : 0, 2),
-                    Maybe(has, has ? row->off_chip_mib[0] : 0, 2),
-                    Maybe(has, has ? row->time_ms : 0, 2)});
+      table.AddRow(
+          {step, i == before ? "before" : "after", m.size, Cell(Mib(m.single.on_chip_bytes), 2),
+           Cell(Mib(m.single.off_chip_bytes), 2), m.single.streamed_layers, Cell(m.single_ms, 2),
+           Maybe(has, has ? row->on_chip_mib[0] : 0, 2),
+           Maybe(has, has ? row->off_chip_mib[0] : 0, 2), Maybe(has, has ? row->time_ms : 0, 2)});
     }
   }
   return table;
@@ -128,8 +126,8 @@ Table RunsTable(const PaperSweep& sweep) {
     for (const ModelSweep& m : sweep.Family(family)) {
       for (const HostRuns& h : m.hosts) {
         table.AddRow({std::string(FamilyName(family)), h.host.name, m.size, 1, "single", "[1-5]",
-                      sweep.options.batch, Cell(m.single_ms, 5), Cell(m.single_ms, 5),
-                      Cell(1.0, 3), Cell(1.0, 3), Cell(Mib(m.single.off_chip_bytes), 3)});
+                      sweep.options.batch, Cell(m.single_ms, 5), Cell(m.single_ms, 5), Cell(1.0, 3),
+                      Cell(1.0, 3), Cell(Mib(m.single.off_chip_bytes), 3)});
         for (const SplitRun& r : h.runs)
           table.AddRow({std::string(FamilyName(family)), h.host.name, m.size, r.tpus,
                         std::string(SplitMethodName(r.method)), r.layout, sweep.options.batch,
@@ -150,8 +148,8 @@ Table MeasuredPipelineTable(const std::vector<PaperMeasurement>& measured) {
   return table;
 }
 
-BestSpeedup FindBestSpeedup(const std::vector<ModelSweep>& models, std::string_view host,
-                            int tpus, SplitMethod method, bool at_batch) {
+BestSpeedup FindBestSpeedup(const std::vector<ModelSweep>& models, std::string_view host, int tpus,
+                            SplitMethod method, bool at_batch) {
   BestSpeedup best;
   for (const ModelSweep& m : models) {
     const HostRuns& h = m.Host(host);
@@ -195,8 +193,12 @@ Table HeadlineTable(const PaperSweep& sweep) {
 std::vector<PaperTarget> PaperTargets(const PaperSweep& sweep) {
   std::vector<PaperTarget> targets = {
       {"FC, 4 TPUs, default split, B=50", PaperFamily::kFc, 4, SplitMethod::kDefault, 36, {}},
-      {"FC, profiled split (best TPU count), B=50", PaperFamily::kFc, 0, SplitMethod::kProfiled,
-       46, {}},
+      {"FC, profiled split (best TPU count), B=50",
+       PaperFamily::kFc,
+       0,
+       SplitMethod::kProfiled,
+       46,
+       {}},
       {"CONV, 4 TPUs, profiled split, B=50", PaperFamily::kConv, 4, SplitMethod::kProfiled, 6, {}},
   };
   std::vector<PaperTarget> present;
@@ -220,10 +222,9 @@ Table AutoChoiceTable(const PaperSweep& sweep, PaperFamily family, std::string_v
   size_t start = 0;
   for (size_t i = 1; i <= models.size(); ++i) {
     const HostRuns& a = models[start].Host(host);
-    const bool same =
-        i < models.size() &&
-        models[i].Host(host).auto_pipeline.layout == a.auto_pipeline.layout &&
-        models[i].Host(host).auto_replicated.layout == a.auto_replicated.layout;
+    const bool same = i < models.size() &&
+                      models[i].Host(host).auto_pipeline.layout == a.auto_pipeline.layout &&
+                      models[i].Host(host).auto_replicated.layout == a.auto_replicated.layout;
     if (same) continue;
     table.AddRow({models[start].size, models[i - 1].size, a.auto_pipeline.devices_used,
                   a.auto_pipeline.layout, a.auto_replicated.devices_used,

@@ -56,20 +56,20 @@ struct BestSpeedup {
   std::string layout;
 };
 // Best over sizes for one host, TPU count (0 = any) and split method.
-BestSpeedup FindBestSpeedup(const std::vector<ModelSweep>& models, std::string_view host,
-                            int tpus, SplitMethod method, bool at_batch = true);
+BestSpeedup FindBestSpeedup(const std::vector<ModelSweep>& models, std::string_view host, int tpus,
+                            SplitMethod method, bool at_batch = true);
 
 // The headline table: best speedup per family, TPU count and split, for every host profile.
 Table HeadlineTable(const PaperSweep& sweep);
 
 // A paper figure we compare against, and ours.
 struct PaperTarget {
-  std::string what;         // "FC, 4 TPUs, default split, B=50"
+  std::string what;  // "FC, 4 TPUs, default split, B=50"
   PaperFamily family = PaperFamily::kFc;
-  int tpus = 0;             // 0: best over TPU counts
+  int tpus = 0;  // 0: best over TPU counts
   SplitMethod method = SplitMethod::kDefault;
   double paper_speedup = 0;
-  BestSpeedup ours;         // `paper` host profile
+  BestSpeedup ours;  // `paper` host profile
   double relative_error() const { return ours.speedup / paper_speedup - 1; }
 };
 std::vector<PaperTarget> PaperTargets(const PaperSweep& sweep);

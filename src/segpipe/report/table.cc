@@ -1,9 +1,9 @@
 // Table writers: CSV, JSON and Markdown.
 #include "segpipe/report/table.h"
 
-#include <fstream>
-
 #include <fmt/format.h>
+
+#include <fstream>
 
 namespace segpipe::report {
 namespace {

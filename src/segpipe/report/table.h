@@ -11,11 +11,10 @@
 #define SEGPIPE_REPORT_TABLE_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "segpipe/core/status.h"
 

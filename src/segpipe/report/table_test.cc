@@ -1,11 +1,11 @@
 // Table writers: CSV quoting, Markdown alignment and escaping, JSON types.
 #include "segpipe/report/table.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace segpipe::report {
 namespace {
