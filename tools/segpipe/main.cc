@@ -27,9 +27,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 prints help/version with exit 0 and usage errors with a one-line reason.
-    int code = app.exit(e);
-    return code == 0 ? 0 : segpipe::ExitCodeFor(segpipe::StatusCode::kInvalidArgument);
+    // Help and version print as CLI11 formats them (exit 0). A usage error becomes one line like
+    // every other error (CLI11's own format adds a second line), with where to look next.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    std::fprintf(stderr, "segpipe: error: %s; run 'segpipe --help' or 'segpipe COMMAND --help' for usage\n",
+                 e.what());
+    return segpipe::ExitCodeFor(segpipe::StatusCode::kInvalidArgument);
   }
   if (!action) return 0;
   segpipe::Status status = action();
