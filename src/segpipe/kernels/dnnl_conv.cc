@@ -76,7 +76,8 @@ StatusOr<std::unique_ptr<Kernel>> BuildConvKernel(ConvPrimitiveSpec spec, int nu
     dst_slot = primitive->Bind(DNNL_ARG_DST, dst, nullptr);
     BindZeroPoints(spec.quant, 0, *primitive);
   });
-  SEGPIPE_RETURN_IF_ERROR(status);
+  // No oneDNN implementation for this configuration: the reference kernel runs it.
+  if (!status.ok()) return std::unique_ptr<Kernel>();
   return std::unique_ptr<Kernel>(
       std::make_unique<PrimitiveKernel>(std::move(primitive), src_slot, dst_slot));
 }
@@ -89,7 +90,7 @@ bool FillCommon(const Model& model, const Op& op, const Tensor& weights, ConvPri
   spec.input = &model.tensor(op.inputs[0]);
   spec.output = &model.tensor(op.outputs[0]);
   spec.bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &model.tensor(op.inputs[2]) : nullptr;
-  if (spec.bias != nullptr && !spec.bias->is_constant) return false;
+  if (spec.bias != nullptr && !BiasFits(*spec.bias, OutputChannels(op, weights))) return false;
   const auto flavour = FlavourOf(*spec.input, weights, *spec.output, spec.bias);
   const auto range = ActivationRange(op.options.activation, *spec.output);
   if (!flavour || !range || !WeightsFitInt8(weights)) return false;
@@ -122,8 +123,10 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlConv2D(const Model& model, int op_i
       (spec.quant.scales.size() != 1 && static_cast<int32_t>(spec.quant.scales.size()) != out_c)) {
     return std::unique_ptr<Kernel>();
   }
-  SEGPIPE_ASSIGN_OR_RETURN(spec.geometry,
-                           ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output));
+  // Inconsistent shapes are left to the reference kernel, which reports them.
+  auto geometry = ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output);
+  if (!geometry.ok()) return std::unique_ptr<Kernel>();
+  spec.geometry = *geometry;
   spec.in_channels = in_c;
   spec.out_channels = out_c;
   spec.user_weights = memory::desc({out_c, in_c, kh, kw}, memory::data_type::s8,
@@ -153,8 +156,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlDepthwiseConv2D(const Model& model,
   // The weights' channel count decides the multiplier (TFLite checks it against the option).
   if (out_c % in_c != 0) return std::unique_ptr<Kernel>();
   const int32_t multiplier = out_c / in_c;
-  SEGPIPE_ASSIGN_OR_RETURN(spec.geometry,
-                           ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output));
+  auto geometry = ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output);
+  if (!geometry.ok()) return std::unique_ptr<Kernel>();
+  spec.geometry = *geometry;
   spec.in_channels = in_c;
   spec.out_channels = out_c;
   // TFLite's [1, KH, KW, C*m] as oneDNN's grouped [G=C, m, 1, KH, KW]: output channel g*m + j.

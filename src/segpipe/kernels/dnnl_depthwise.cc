@@ -261,7 +261,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDirectDepthwiseConv2D(const Model& mode
   const Tensor& output = model.tensor(op.outputs[0]);
   const Tensor* bias =
       op.inputs.size() > 2 && op.inputs[2] >= 0 ? &model.tensor(op.inputs[2]) : nullptr;
-  if (bias != nullptr && !bias->is_constant) return std::unique_ptr<Kernel>();
+  if (bias != nullptr && !BiasFits(*bias, OutputChannels(op, weights))) {
+    return std::unique_ptr<Kernel>();
+  }
   const auto flavour = FlavourOf(input, weights, output, bias);
   const auto range = ActivationRange(op.options.activation, output);
   if (flavour != QuantFlavour::kUInt8PerTensor || !range || weights.shape.size() != 4 ||
@@ -276,8 +278,11 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDirectDepthwiseConv2D(const Model& mode
     return std::unique_ptr<Kernel>();
   }
   p.multiplier = p.out_channels / p.in_channels;
-  SEGPIPE_ASSIGN_OR_RETURN(
-      p.g, ComputeConvGeometry(op.options, input, weights.shape[1], weights.shape[2], output));
+  // Inconsistent shapes are left to the reference kernel, which reports them.
+  auto geometry =
+      ComputeConvGeometry(op.options, input, weights.shape[1], weights.shape[2], output);
+  if (!geometry.ok()) return std::unique_ptr<Kernel>();
+  p.g = *geometry;
   p.input_zero_point = static_cast<int32_t>(input.quant.zero_point[0]);
   p.output_zero_point = static_cast<int32_t>(output.quant.zero_point[0]);
   p.range = *range;
@@ -289,7 +294,6 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDirectDepthwiseConv2D(const Model& mode
   }
   std::vector<int32_t> bias_values(static_cast<size_t>(p.out_channels), 0);
   if (bias != nullptr) {
-    if (bias->num_elements() != p.out_channels) return std::unique_ptr<Kernel>();
     std::memcpy(bias_values.data(), bias->data.data(), bias_values.size() * sizeof(int32_t));
   }
   std::vector<float> scales(static_cast<size_t>(p.out_channels),

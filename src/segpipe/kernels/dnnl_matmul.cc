@@ -36,7 +36,7 @@ bool FillMatmulSpec(const Model& model, const Op& op, MatmulSpec& spec) {
   spec.output = &model.tensor(op.outputs[0]);
   const Tensor& weights = model.tensor(op.inputs[1]);
   spec.bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &model.tensor(op.inputs[2]) : nullptr;
-  if (spec.bias != nullptr && !spec.bias->is_constant) return false;
+  if (spec.bias != nullptr && !BiasFits(*spec.bias, OutputChannels(op, weights))) return false;
   const auto flavour = FlavourOf(*spec.input, weights, *spec.output, spec.bias);
   const auto range = ActivationRange(op.options.activation, *spec.output);
   if (!flavour || !range) return false;
@@ -169,7 +169,10 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlFullyConnected(const Model& model, 
   }
   std::unique_ptr<BoundPrimitive> primitive;
   int src_slot = -1, dst_slot = -1;
-  SEGPIPE_RETURN_IF_ERROR(BuildMatmul(spec, options.num_threads, primitive, src_slot, dst_slot));
+  // No oneDNN implementation for this configuration: the reference kernel runs it.
+  if (!BuildMatmul(spec, options.num_threads, primitive, src_slot, dst_slot).ok()) {
+    return std::unique_ptr<Kernel>();
+  }
   return std::unique_ptr<Kernel>(
       std::make_unique<PrimitiveKernel>(std::move(primitive), src_slot, dst_slot));
 }
@@ -190,8 +193,10 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlMatmulConv2D(const Model& model, in
       (spec.quant.scales.size() != 1 && static_cast<int32_t>(spec.quant.scales.size()) != out_c)) {
     return std::unique_ptr<Kernel>();
   }
-  SEGPIPE_ASSIGN_OR_RETURN(const ConvGeometry g,
-                           ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output));
+  // Inconsistent shapes are left to the reference kernel, which reports them.
+  auto geometry = ComputeConvGeometry(op.options, *spec.input, kh, kw, *spec.output);
+  if (!geometry.ok()) return std::unique_ptr<Kernel>();
+  const ConvGeometry g = *geometry;
   spec.rows = int64_t{g.batch} * g.out_h * g.out_w;
   spec.depth = int64_t{kh} * kw * in_c;  // TFLite's [out, kh, kw, in] is already [cols, depth]
   spec.cols = out_c;
@@ -200,7 +205,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlMatmulConv2D(const Model& model, in
   if (!direct && spec.rows * spec.depth > kMaxIm2colBytes) return std::unique_ptr<Kernel>();
   std::unique_ptr<BoundPrimitive> primitive;
   int src_slot = -1, dst_slot = -1;
-  SEGPIPE_RETURN_IF_ERROR(BuildMatmul(spec, options.num_threads, primitive, src_slot, dst_slot));
+  if (!BuildMatmul(spec, options.num_threads, primitive, src_slot, dst_slot).ok()) {
+    return std::unique_ptr<Kernel>();
+  }
   if (direct) {
     return std::unique_ptr<Kernel>(
         std::make_unique<PrimitiveKernel>(std::move(primitive), src_slot, dst_slot));

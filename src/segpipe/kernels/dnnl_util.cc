@@ -71,7 +71,9 @@ std::optional<QuantFlavour> FlavourOf(const Tensor& input, const Tensor& weights
   if (!per_tensor(input) || !per_tensor(output) || weights.quant.empty()) return std::nullopt;
   if (weights.quant.zero_point.size() != weights.quant.scale.size()) return std::nullopt;
   if (bias != nullptr && bias->type != DataType::kInt32) return std::nullopt;
-  if (!weights.is_constant) return std::nullopt;
+  if (!weights.is_constant || static_cast<int64_t>(weights.data.size()) != weights.num_bytes()) {
+    return std::nullopt;
+  }
   if (input.type == DataType::kUInt8 && output.type == DataType::kUInt8 &&
       weights.type == DataType::kUInt8 && per_tensor(weights)) {
     return QuantFlavour::kUInt8PerTensor;
@@ -85,6 +87,17 @@ std::optional<QuantFlavour> FlavourOf(const Tensor& input, const Tensor& weights
     return QuantFlavour::kInt8;
   }
   return std::nullopt;
+}
+
+int64_t OutputChannels(const Op& op, const Tensor& weights) {
+  const size_t rank = op.type == OpType::kFullyConnected ? 2 : 4;
+  if (weights.shape.size() != rank) return -1;
+  return op.type == OpType::kDepthwiseConv2D ? weights.shape[3] : weights.shape[0];
+}
+
+bool BiasFits(const Tensor& bias, int64_t channels) {
+  return bias.is_constant && bias.type == DataType::kInt32 && bias.num_elements() == channels &&
+         static_cast<int64_t>(bias.data.size()) == bias.num_bytes();
 }
 
 dnnl::memory::data_type ActivationDataType(DataType type) {

@@ -26,7 +26,8 @@ namespace segpipe::dnnl_kernels {
 // The CPU engine every fast kernel uses (created on first use; thread-safe).
 const dnnl::engine& CpuEngine();
 
-// Runs `body` (which builds oneDNN objects) and turns a dnnl::error into a Status naming `what`.
+// Runs `body` (which builds oneDNN objects) and turns a dnnl::error into a Status naming `what`
+// (callers treat it as "no fast kernel for this configuration").
 Status CatchDnnl(std::string_view what, const std::function<void()>& body);
 
 // Clamp of a quantized output in its integer units (TFLite's CalculateActivationRangeQuantized).
@@ -46,6 +47,12 @@ enum class QuantFlavour { kUInt8PerTensor, kInt8 };
 // (float, int16 activations, missing quantization, mixed types).
 std::optional<QuantFlavour> FlavourOf(const Tensor& input, const Tensor& weights,
                                       const Tensor& output, const Tensor* bias);
+
+// Output channels of a CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED from its weights' shape
+// (dimension 0, or 3 for depthwise); -1 when the shape is not one of theirs.
+int64_t OutputChannels(const Op& op, const Tensor& weights);
+// True when `bias` is a constant int32 vector of `channels` values with all its bytes present.
+bool BiasFits(const Tensor& bias, int64_t channels);
 
 // oneDNN data type of an 8-bit activation tensor.
 dnnl::memory::data_type ActivationDataType(DataType type);

@@ -16,7 +16,16 @@ StatusOr<std::unique_ptr<Kernel>> PrepareFastKernel(const Model& model, int op_i
   if (op_index < 0 || static_cast<size_t>(op_index) >= model.ops.size()) {
     return InvalidArgumentError("op index out of range");
   }
-  switch (model.ops[static_cast<size_t>(op_index)].type) {
+  const Op& op = model.ops[static_cast<size_t>(op_index)];
+  // Malformed ops (dangling tensor indices) are the reference kernel's to report.
+  const auto num_tensors = static_cast<int32_t>(model.tensors.size());
+  for (int32_t t : op.inputs) {
+    if (t < -1 || t >= num_tensors) return std::unique_ptr<Kernel>();
+  }
+  for (int32_t t : op.outputs) {
+    if (t < 0 || t >= num_tensors) return std::unique_ptr<Kernel>();
+  }
+  switch (op.type) {
     case OpType::kConv2D:
       return PrepareDnnlConv2D(model, op_index, options);
     case OpType::kDepthwiseConv2D:

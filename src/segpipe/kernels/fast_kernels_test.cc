@@ -135,6 +135,55 @@ TEST(BuiltLayerModelTest, OutputsSpreadOverTheRange) {
   }
 }
 
+// Malformed ops must not crash the fast path: it declines them (nullptr) and the reference kernel,
+// which runs next, reports the problem.
+TEST(FastKernelTest, DeclinesMalformedOps) {
+  const std::vector<LayerSpec> specs = TestLayerSpecs();
+  for (const LayerSpec& spec : specs) {
+    {
+      Model model = BuildLayerModel(spec, 1);
+      model.ops[0].inputs[1] = static_cast<int32_t>(model.tensors.size()) + 5;
+      auto kernel = PrepareFastKernel(model, 0, {});
+      ASSERT_TRUE(kernel.ok()) << spec.name;
+      EXPECT_EQ(*kernel, nullptr) << spec.name << ": dangling weights index";
+    }
+    {
+      Model model = BuildLayerModel(spec, 1);
+      Tensor& weights = model.tensor(model.ops[0].inputs[1]);
+      weights.data.resize(weights.data.size() / 2);
+      auto kernel = PrepareFastKernel(model, 0, {});
+      ASSERT_TRUE(kernel.ok()) << spec.name;
+      EXPECT_EQ(*kernel, nullptr) << spec.name << ": truncated weights";
+    }
+    if (spec.bias) {
+      Model model = BuildLayerModel(spec, 1);
+      model.tensor(model.ops[0].inputs[2]).data.resize(4);
+      auto kernel = PrepareFastKernel(model, 0, {});
+      ASSERT_TRUE(kernel.ok()) << spec.name;
+      EXPECT_EQ(*kernel, nullptr) << spec.name << ": truncated bias";
+    }
+    if (spec.type != OpType::kFullyConnected) {
+      Model model = BuildLayerModel(spec, 1);
+      model.tensor(model.outputs[0]).shape[1] += 3;
+      auto kernel = PrepareFastKernel(model, 0, {});
+      ASSERT_TRUE(kernel.ok()) << spec.name;
+      EXPECT_EQ(*kernel, nullptr) << spec.name << ": output height does not match the padding";
+    }
+  }
+}
+
+TEST(FastKernelTest, DeclinesOpsWithoutAFastVersion) {
+  Model model = BuildLayerModel(TestLayerSpecs()[0], 1);
+  model.ops[0].options.activation = Activation::kTanh;  // not a clamp: reference only
+  auto kernel = PrepareFastKernel(model, 0, {});
+  ASSERT_TRUE(kernel.ok());
+  EXPECT_EQ(*kernel, nullptr);
+  model.ops[0].type = OpType::kMaxPool2D;
+  kernel = PrepareFastKernel(model, 0, {});
+  ASSERT_TRUE(kernel.ok());
+  EXPECT_EQ(*kernel, nullptr);
+}
+
 // A key naming everything a kernel's code path depends on, so each distinct configuration of
 // the corpus is checked once (MobileNets repeat the same layer shapes many times).
 std::string ConfigKey(const Model& model, const Op& op) {
