@@ -293,6 +293,11 @@ StatusOr<Op> ReadOp(const fb::Model& fb_model, const fb::Operator& fb_op, size_t
                                      fb_op.opcode_index(), num_codes));
   const fb::OperatorCode& code = *codes->Get(fb_op.opcode_index());
   op.builtin_code = EffectiveBuiltinCode(code);
+  // Builtin codes are non-negative (both fields are signed in the schema, so a corrupt file can
+  // make the larger of the two negative).
+  if (op.builtin_code < 0)
+    return DataLossError(fmt::format("op {} has an invalid builtin operator code ({})", index,
+                                     op.builtin_code));
   op.version = code.version();
   op.type = OpTypeFromBuiltinCode(op.builtin_code);
   if (op.type == OpType::kCustom) {
