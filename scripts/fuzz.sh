@@ -198,7 +198,10 @@ run_one() {
   for log in "${logs[@]}"; do
     n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     execs=$((execs + ${n:-0}))
-    if grep -qE 'Test unit written|^SUMMARY: ' "$log"; then result=finding; fi
+    # Crashes, timeouts, leaks and OOMs are findings; slow-unit-* files are only reports.
+    if grep -qE 'Test unit written to .*/(crash|timeout|leak|oom)-|^SUMMARY: ' "$log"; then
+      result=finding
+    fi
   done
   corpus_n=$(find "$corpus" -type f | wc -l)
   [[ $result == clean ]] || status=1
@@ -206,7 +209,7 @@ run_one() {
     "$budget" "$execs" "$time_s" "$corpus_n" "$result" >>"$ledger"
   echo "$target: $result, $execs executions in $time_s CPU-s, corpus $corpus_n (logs: ${logs[*]})"
   if [[ $result != clean ]]; then
-    cat "${logs[@]}" | grep -E 'ERROR|SUMMARY|CHECK failed|runtime error|Test unit written' | head -20 || true
+    cat "${logs[@]}" | grep -E 'ERROR|SUMMARY|check failed|runtime error|Test unit written' | head -20 || true
   fi
 }
 
