@@ -43,7 +43,9 @@ Status Classify(const ClassifyFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(Image image, ReadImageFile(flags.image_path));
   KernelOptions options;
   options.kernels = flags.kernels == "reference" ? KernelSet::kReference : KernelSet::kFast;
-  SEGPIPE_ASSIGN_OR_RETURN(std::unique_ptr<Executor> exec, Executor::Create(std::move(model), options));
+  StatusOr<std::unique_ptr<Executor>> created = Executor::Create(std::move(model), options);
+  if (!created.ok()) return created.status().WithContext(flags.model_path);
+  std::unique_ptr<Executor> exec = std::move(created).value();
   SEGPIPE_ASSIGN_OR_RETURN(
       std::vector<uint8_t> input,
       ImageToInputTensor(image, exec->input_tensor(0),

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "segpipe/kernels/quantization_util.h"
+#include "segpipe/tflite/inspect.h"
 
 namespace segpipe::reference {
 
@@ -13,7 +14,8 @@ std::string OpLabel(const Model& model, int op_index) {
   const Op& op = model.ops[static_cast<size_t>(op_index)];
   if (op.type == OpType::kCustom) return fmt::format("op {} (CUSTOM '{}')", op_index, op.custom_code);
   if (op.type == OpType::kUnknownBuiltin) {
-    return fmt::format("op {} (builtin code {})", op_index, op.builtin_code);
+    return fmt::format("op {} ({}, builtin code {})", op_index, OpDisplayName(op),
+                       op.builtin_code);
   }
   return fmt::format("op {} ({})", op_index, OpTypeName(op.type));
 }
