@@ -105,6 +105,8 @@ TEST(SynthCompileCliTest, BadRequestsFailWithDistinctExitCodes) {
   EXPECT_EQ(code, ExitCodeFor(StatusCode::kNotFound)) << out;
   out = RunCli(fmt::format("synth fc --hidden 0 -o '{}'", model), &code);
   EXPECT_EQ(code, ExitCodeFor(StatusCode::kInvalidArgument)) << out;
+  out = RunCli(fmt::format("synth sweep mlp -o '{}'", (WorkDir() / "sweep").string()), &code);
+  EXPECT_EQ(code, ExitCodeFor(StatusCode::kInvalidArgument)) << out;
 }
 
 }  // namespace

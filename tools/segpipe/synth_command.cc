@@ -1,5 +1,7 @@
-// `segpipe synth fc|conv ... -o FILE`: the paper's model families as int8 .tflite files.
+// `segpipe synth fc|conv ... -o FILE` and `segpipe synth sweep fc|conv -o DIR`: the paper's
+// model families (one model, or every model of a sweep) as int8 .tflite files.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -16,11 +18,41 @@ struct SynthFlags {
   synth::FcConfig fc;
   synth::ConvConfig conv;
   std::string output;
+  std::string family;        // sweep: fc or conv
+  int calibration_inputs = 0;  // sweep: shape-only by default (placement and timing studies)
 };
 
 Status Write(const Model& model, const std::string& path) {
   SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(model, path));
   std::printf("wrote %s (%s)\n", path.c_str(), model.description.c_str());
+  return OkStatus();
+}
+
+// Every model of one of the paper's sweeps, as DIR/fc_n<n>.tflite or DIR/conv_f<f>.tflite.
+Status WriteSweep(const SynthFlags& flags) {
+  std::error_code ec;
+  std::filesystem::create_directories(flags.output, ec);
+  if (ec)
+    return InvalidArgumentError(
+        fmt::format("cannot create output directory {}: {}", flags.output, ec.message()));
+  const bool fc = flags.family == "fc";
+  for (int size : fc ? synth::FcSweepHidden() : synth::ConvSweepFilters()) {
+    StatusOr<synth::SynthModel> m = Status(InternalError("unset"));
+    if (fc) {
+      synth::FcConfig c;
+      c.hidden = size;
+      c.calibration_inputs = flags.calibration_inputs;
+      m = synth::SynthesizeFc(c);
+    } else {
+      synth::ConvConfig c;
+      c.filters = size;
+      c.calibration_inputs = flags.calibration_inputs;
+      m = synth::SynthesizeConv(c);
+    }
+    if (!m.ok()) return m.status();
+    const std::string name = fmt::format("{}_{}{}.tflite", flags.family, fc ? "n" : "f", size);
+    SEGPIPE_RETURN_IF_ERROR(Write(m->model, (std::filesystem::path(flags.output) / name).string()));
+  }
   return OkStatus();
 }
 
@@ -69,6 +101,17 @@ void RegisterSynth(CLI::App& app, Action* action) {
       return Write(m.model, flags->output);
     };
   });
+
+  auto* sweep = cmd->add_subcommand(
+      "sweep", "The paper's sweeps: FC n = 100..2620 step 40, CONV f = 32..702 step 10");
+  sweep->add_option("family", flags->family, "fc or conv")
+      ->required()
+      ->check(CLI::IsMember({"fc", "conv"}));
+  sweep->add_option("--calibration-inputs", flags->calibration_inputs,
+                    "representative inputs per model (0: ranges estimated from the weights)")
+      ->capture_default_str();
+  sweep->add_option("-o,--output-dir", flags->output, "folder for the .tflite files")->required();
+  sweep->callback([flags, action] { *action = [flags] { return WriteSweep(*flags); }; });
 }
 
 }  // namespace segpipe::cli
