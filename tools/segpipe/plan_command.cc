@@ -44,8 +44,8 @@ struct PlanFlags {
   std::string output;
 };
 
-StatusOr<std::unique_ptr<SegmentProfiler>> MakeProfiler(const Model& model,
-                                                        const PlanFlags& flags) {
+StatusOr<std::unique_ptr<SegmentProfiler>> MakeSingleProfiler(const Model& model,
+                                                              const PlanFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(HostProfile host, HostProfileByName(flags.host_profile));
   if (flags.profile == "model") return std::unique_ptr<SegmentProfiler>(
       std::make_unique<ModelProfiler>(model, EdgeTpuSpec{}, host));
@@ -59,6 +59,22 @@ StatusOr<std::unique_ptr<SegmentProfiler>> MakeProfiler(const Model& model,
   }
   return InvalidArgumentError(
       fmt::format("unknown profile '{}' (expected model, simulate or measure)", flags.profile));
+}
+
+// CPU stages next to Edge TPU stages under `model` or `simulate`: the Edge TPUs use that profile
+// and the CPU cores are measured, since there is no analytic CPU model.
+StatusOr<std::unique_ptr<SegmentProfiler>> MakeProfiler(const Model& model,
+                                                        const PlanFlags& flags) {
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<StageDevice> devices, ParseStageDevices(flags.devices));
+  const bool has_cpu = std::any_of(devices.begin(), devices.end(), [](const StageDevice& d) {
+    return d.kind == StageDevice::Kind::kCpu;
+  });
+  SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeSingleProfiler(model, flags));
+  if (!has_cpu || flags.profile == "measure") return profiler;
+  return std::unique_ptr<SegmentProfiler>(std::make_unique<MixedProfiler>(
+      std::move(profiler),
+      std::make_unique<MeasuredProfiler>(model,
+                                         MeasureOptions{.repeats = flags.measure_repeats})));
 }
 
 std::string LayerRange(std::span<const int> ends, const Segment& s) {
@@ -257,7 +273,8 @@ void RegisterPlan(CLI::App& app, Action* action) {
   cmd->add_option("--objective", flags->objective, "throughput | latency | batch:B")
       ->capture_default_str();
   cmd->add_option("--profile", flags->profile,
-                  "model (analytic Edge TPU) | simulate | measure (real CPU runs)")
+                  "model (analytic Edge TPU) | simulate | measure (real CPU runs); CPU stages "
+                  "next to Edge TPUs are always measured")
       ->capture_default_str();
   cmd->add_option("--host-profile", flags->host_profile,
                   "host runtime for model/simulate: native | paper")

@@ -5,13 +5,17 @@
 //  - MeasuredProfiler ("measure"): CPU segments run for real on a CpuDevice (median of several
 //    timed invocations after a warm-up), whole partitions run as a threaded Pipeline on a batch
 //    of random inputs, one CPU core per stage.
-// Both cache segment profiles through SegmentProfiler.
+//  - MixedProfiler: stages on different device kinds (a CPU core and Edge TPUs), each kind
+//    profiled by its own profiler (e.g. Edge TPUs by the model, CPU cores by measurement).
+// All cache segment profiles through SegmentProfiler.
 //
 // Lifetime: both borrow `model`, which must outlive them. Not thread-safe.
 #ifndef SEGPIPE_PIPELINE_PROFILERS_H_
 #define SEGPIPE_PIPELINE_PROFILERS_H_
 
 #include <cstdint>
+#include <memory>
+#include <string>
 
 #include "segpipe/device/edgetpu_model.h"
 #include "segpipe/partition/segment_profiler.h"
@@ -56,6 +60,26 @@ class MeasuredProfiler : public SegmentProfiler {
  private:
   const Model& model_;
   MeasureOptions options_;
+};
+
+// Delegates each segment to the profiler of its device kind. Whole pipelines are estimated from
+// the segment profiles (SegmentProfiler's default), since no single timer covers both kinds.
+class MixedProfiler : public SegmentProfiler {
+ public:
+  MixedProfiler(std::unique_ptr<SegmentProfiler> edgetpu, std::unique_ptr<SegmentProfiler> cpu)
+      : edgetpu_(std::move(edgetpu)), cpu_(std::move(cpu)) {}
+  std::string name() const override { return edgetpu_->name() + "+" + cpu_->name(); }
+
+ protected:
+  StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
+                                           const StageDevice& device) override {
+    SegmentProfiler& p = device.kind == StageDevice::Kind::kCpu ? *cpu_ : *edgetpu_;
+    return p.Profile(first_op, last_op, device);
+  }
+
+ private:
+  std::unique_ptr<SegmentProfiler> edgetpu_;
+  std::unique_ptr<SegmentProfiler> cpu_;
 };
 
 }  // namespace segpipe

@@ -95,5 +95,19 @@ TEST(MeasuredProfilerTest, RefusesEdgeTpuStages) {
   EXPECT_NE(plan.status().message().find("--profile"), std::string::npos);
 }
 
+TEST(MixedProfilerTest, PlansACpuStageBeforeEdgeTpus) {
+  const Model model = Fc(1620);
+  MixedProfiler profiler(std::make_unique<SimulatedProfiler>(model),
+                         std::make_unique<MeasuredProfiler>(model, MeasureOptions{.repeats = 1}));
+  EXPECT_EQ(profiler.name(), "simulate+measure");
+  auto plan = PlanWith(model, profiler, Strategy::kOptimal, "cpu:1,edgetpu:2",
+                       Objective::Throughput());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->partition.segments.size(), 3u);
+  EXPECT_EQ(plan->partition.segments[0].device.kind, StageDevice::Kind::kCpu);
+  EXPECT_EQ(plan->partition.segments[1].device.kind, StageDevice::Kind::kEdgeTpu);
+  for (const SegmentProfile& s : plan->segments) EXPECT_GT(s.stage_ms, 0);
+}
+
 }  // namespace
 }  // namespace segpipe
