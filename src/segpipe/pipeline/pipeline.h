@@ -9,9 +9,11 @@
 // Stage i runs segment i on devices[i]. Between stages sit bounded FIFO queues of frames: each
 // frame is one preallocated buffer holding every tensor live at that cut (see PipelinePlan), so
 // tensors move through the queues as values from fixed pools and the steady state allocates
-// nothing. A queue of capacity C holds at most C frames waiting, plus one in the producer's and
-// one in the consumer's hands; a slow consumer therefore stalls its producers and memory stays
-// bounded. Threads block on condition variables, never spin.
+// nothing. Each edge of queue capacity C owns exactly C + 2 frames (C waiting, one being
+// written, one being read); a producer that finds none free waits, so a slow consumer stalls its
+// producers and memory stays bounded. Threads block on condition variables, never spin. A stage
+// wakes its neighbours once its next invocation is under way (DeviceIo::Started) or before it
+// waits itself, which keeps the wake-up off the paced stages' critical path.
 //
 // Failures: the first device error is recorded with the input it hit (sequence k). Inputs before
 // k come out with their results, every accepted input from k on comes out with that error, later

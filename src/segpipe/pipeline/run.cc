@@ -90,12 +90,20 @@ StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text) {
 }
 
 std::vector<PacedPhase> PacedPhasesFor(const SegmentTiming& timing, const HostProfile& host,
-                                       const std::shared_ptr<SharedResource>& host_lock) {
+                                       const std::shared_ptr<SharedResource>& host_lock,
+                                       const std::shared_ptr<SharedResource>& host_link) {
   std::vector<PacedPhase> phases;
   if (host.per_stage_host_ns > 0)
     phases.push_back(PacedPhase{std::llround(host.per_stage_host_ns),
                                 host.host_serialized ? host_lock : nullptr});
-  phases.push_back(PacedPhase{std::llround(timing.total_ns()), nullptr});
+  if (host_link) {
+    const double link_ns = timing.input_transfer_ns + timing.output_transfer_ns +
+                           timing.stream_ns + timing.restream_ns;
+    phases.push_back(PacedPhase{std::llround(link_ns), host_link});
+    phases.push_back(PacedPhase{std::llround(timing.total_ns() - link_ns), nullptr});
+  } else {
+    phases.push_back(PacedPhase{std::llround(timing.total_ns()), nullptr});
+  }
   return phases;
 }
 
@@ -137,10 +145,11 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   // Pin CPU stages one per core when they fit; on a smaller machine let the scheduler share.
   const bool pin = num_cpu <= AvailableCores();
   auto host_lock = std::make_shared<SharedResource>();
+  auto host_link = config.shared_host_link ? std::make_shared<SharedResource>() : nullptr;
 
   if (config.simulate) {
     SimConfig sim;
-    sim.num_resources = 1;
+    sim.num_resources = 2;
     sim.queue_capacity = config.queue_capacity;
     sim.per_hop_ns = std::llround(host.per_hop_ns);
     sim.startup_ns = std::llround(host.startup_ns);
@@ -148,9 +157,13 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
       SimStage stage;
       if (st.kind == DeviceKind::kEdgeTpu) {
-        for (const PacedPhase& p :
-             PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing, host, host_lock))
-          stage.phases.push_back(SimPhase{p.duration_ns, p.resource ? kHostWorkResource : -1});
+        for (const PacedPhase& p : PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing,
+                                                  host, host_lock, host_link)) {
+          const int resource = p.resource == nullptr   ? -1
+                               : p.resource == host_lock ? kHostWorkResource
+                                                         : kHostLinkResource;
+          stage.phases.push_back(SimPhase{p.duration_ns, resource});
+        }
         st.device = "edgetpu (modelled)";
       } else {
         SEGPIPE_ASSIGN_OR_RETURN(Model segment, ExtractSegment(model, st.first_op, st.last_op));
@@ -180,7 +193,8 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
       ++cpu_index;
     } else {
       EdgeTpuDeviceOptions o;
-      o.phases = PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing, host, host_lock);
+      o.phases = PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing, host, host_lock,
+                                host_link);
       if (config.edgetpu_compute) o.compute = std::make_unique<CpuDevice>();
       devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
     }

@@ -49,6 +49,7 @@ struct RunConfig {
   bool simulate = false;
   bool edgetpu_compute = false;  // paced Edge TPU stages also compute the real outputs on the CPU
   int queue_capacity = 1;
+  bool shared_host_link = false;  // Edge TPUs share one host link (transfers never overlap)
   uint64_t seed = 1;             // random inputs
   EdgeTpuSpec spec;
 };
@@ -76,8 +77,11 @@ struct RunReport {
 
 // The phases one Edge TPU invocation takes under `host` (shared between the simulator and the
 // paced device): host work (on `host_lock` when the profile serializes it), then device time.
+// With a `host_link`, the time the segment's bytes spend on the host link (activations in and
+// out, streamed weights) is a separate phase on that shared link, for devices behind one link.
 std::vector<PacedPhase> PacedPhasesFor(const SegmentTiming& timing, const HostProfile& host,
-                                       const std::shared_ptr<SharedResource>& host_lock);
+                                       const std::shared_ptr<SharedResource>& host_lock,
+                                       const std::shared_ptr<SharedResource>& host_link = nullptr);
 
 StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config);
 

@@ -36,7 +36,8 @@ class RunAgreementTest : public ::testing::Test {
 };
 bool RunAgreementTest::realtime_ = false;
 
-void ExpectAgreement(const Model& model, const std::string& name, const std::string& split) {
+void ExpectAgreement(const Model& model, const std::string& name, const std::string& split,
+                     bool shared_link = false) {
   for (int tpus = 2; tpus <= 4; ++tpus) {
     for (const char* profile : {"native", "paper"}) {
       RunConfig config;
@@ -44,6 +45,7 @@ void ExpectAgreement(const Model& model, const std::string& name, const std::str
       config.split = split;
       config.batch = 50;
       config.host_profile = profile;
+      config.shared_host_link = shared_link;
       config.simulate = true;
       StatusOr<RunReport> sim = RunPipeline(model, config);
       ASSERT_TRUE(sim.ok()) << sim.status().ToString();
@@ -82,6 +84,22 @@ TEST_F(RunAgreementTest, ConvPipelinesOnPacedEdgeTpusMatchTheSimulator) {
   StatusOr<synth::SynthModel> m = synth::SynthesizeConv(config);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectAgreement(m->model, "CONV f=232", "default");
+}
+
+}  // namespace
+}  // namespace segpipe
+
+namespace segpipe {
+namespace {
+
+TEST_F(RunAgreementTest, PipelinesSharingOneHostLinkMatchTheSimulator) {
+  // CONV stages move ~1 MB activations over the link: sharing it changes the bottleneck.
+  synth::ConvConfig config;
+  config.filters = 232;
+  config.calibration_inputs = 0;
+  StatusOr<synth::SynthModel> m = synth::SynthesizeConv(config);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ExpectAgreement(m->model, "CONV f=232, shared link", "default", /*shared_link=*/true);
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs);
 
 // Resource index used for the `paper` host profile's serialized host work.
 inline constexpr int kHostWorkResource = 0;
+// Resource index of a host link shared by all modelled Edge TPUs.
+inline constexpr int kHostLinkResource = 1;
 
 // The pipeline of modelled Edge TPUs the paper ran: stage i = (host work of the profile) then
 // the device time of stage_timings[i]. With a serialized host profile the host work shares
