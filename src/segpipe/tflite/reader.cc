@@ -130,7 +130,10 @@ StatusOr<Tensor> ReadTensor(const fb::Model& fb_model, const fb::Tensor& fb_tens
     const auto* data = buffer->data();
     const int64_t elements = tensor.num_elements();
     if (data != nullptr && (data->size() > 0 || elements == 0)) {
-      const int64_t expected = elements < 0 ? -1 : elements * DataTypeSize(tensor.type);
+      // A crafted shape can make the byte count overflow: that is a mismatch too.
+      int64_t expected = -1;
+      if (elements >= 0 && __builtin_mul_overflow(elements, DataTypeSize(tensor.type), &expected))
+        expected = -1;
       if (static_cast<int64_t>(data->size()) != expected)
         return DataLossError(fmt::format("{}: buffer {} holds {} bytes, shape [{}] of type {} needs {}",
                                          label(), buffer_index, data->size(),
