@@ -7,16 +7,16 @@
 #  2. A real model (MobileNet v2 1.0, 224x224, uint8) split over this machine's CPU cores by
 #     profiling each candidate segment for real (`--profile measure`), then run as a pipeline
 #     with measured throughput next to one core.
-# Usage: scripts/demo.sh [BUILD_DIR]   (default: build; built with `ninja segpipe_cli` if needed)
+# Usage: scripts/demo.sh [BUILD_DIR]   (default: build). Installs the Debian packages segpipe
+# needs, builds the CLI (`ninja segpipe_cli`, incremental) and runs the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 segpipe="$build/segpipe"
-if [[ ! -x "$segpipe" ]]; then
-  echo "== building $segpipe"
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  ninja -C "$build" segpipe_cli
-fi
+bash scripts/install-deps.sh
+echo "== building $segpipe"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$build" segpipe_cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
