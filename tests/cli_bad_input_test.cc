@@ -233,8 +233,11 @@ TEST(CliExitCodesTest, EachKindHasItsOwnExitCode) {
                               StatusCode::kFailedPrecondition, StatusCode::kResourceExhausted};
   for (StatusCode a : kinds) {
     EXPECT_NE(ExitCodeFor(a), 0);
-    for (StatusCode b : kinds)
-      if (a != b) EXPECT_NE(ExitCodeFor(a), ExitCodeFor(b));
+    for (StatusCode b : kinds) {
+      if (a != b) {
+        EXPECT_NE(ExitCodeFor(a), ExitCodeFor(b));
+      }
+    }
   }
 }
 
