@@ -191,8 +191,9 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
   md += fmt::format("| native | {:.1f} us | no | {:.1f} us | {:.1f} us |\n\n",
                     native.per_stage_host_ns / 1e3, native.per_hop_ns / 1e3,
                     native.startup_ns / 1e3);
-  md += "The `native` per-hop cost is a placeholder, to be replaced by the measured figure of our "
-        "runtime (queue hand-off and copy between stages); it stays a parameter of HostProfile.\n\n"
+  md += "The `native` per-hop cost is the measured hand-off cost of our pipeline runtime between "
+        "two stages (docs/benchmarks.md, \"Pipeline\": p50 2.6-4.6 us); it stays a parameter of "
+        "HostProfile.\n\n"
         "Pipeline time for B inputs (analytic, as the paper timed it: start threads, feed B "
         "inputs, join): `wall = startup + hop + sum_i(host + t_i + hop) + (B - 1) x period`, "
         "`period = max(max_i(host + t_i + hop), S x host if serialized)`; reported time = wall / "

@@ -240,7 +240,9 @@ HostProfile NativeHostProfile() {
   p.name = "native";
   p.per_stage_host_ns = 0;
   p.host_serialized = false;
-  p.per_hop_ns = 20e3;
+  // Measured hand-off cost of our pipeline runtime between two stages (bench/pipeline_benchmark,
+  // docs/benchmarks.md "Pipeline": p50 2.6-4.6 us on the 2-core build machine).
+  p.per_hop_ns = 3e3;
   p.startup_ns = 0;
   return p;
 }
