@@ -24,6 +24,16 @@ struct DepthwiseParams {
   QuantizedRange range;
 };
 
+// One clone of a hot loop per ISA level, dispatched once per call through an ifunc. ThreadSanitizer
+// binaries crash in the dynamic loader on ifunc resolvers, so sanitized-for-threads builds keep
+// the portable version only.
+#if defined(__SANITIZE_THREAD__)
+#define SEGPIPE_ISA_CLONES
+#else
+#define SEGPIPE_ISA_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+
 // One output element from its accumulator: round half away from zero like TFLite; the float
 // scaling makes this +-1 of TFLite's fixed point.
 inline uint8_t RequantizeOne(int32_t acc, float scale, float zo, float lo, float hi) {
@@ -38,7 +48,7 @@ inline uint8_t RequantizeOne(int32_t acc, float scale, float zo, float lo, float
 // requantized and clamped. `weights` is [kh*kw][out_channels] int16 (centred). One clone per ISA:
 // the channel loops are plain int32/float arithmetic on contiguous NHWC data, which the compiler
 // vectorizes; dispatch happens once per call, not per pixel.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+SEGPIPE_ISA_CLONES
 void DepthwiseRows(const DepthwiseParams& p, const uint8_t* __restrict input,
                    const int16_t* __restrict weights, const int32_t* __restrict bias,
                    const float* __restrict scales, uint8_t* __restrict output, int32_t row_begin,
@@ -90,7 +100,7 @@ void DepthwiseRows(const DepthwiseParams& p, const uint8_t* __restrict input,
 // fused pass (nine taps summed in registers, requantized on the spot; an image row above or
 // below the image reads `zero_row`, which holds the input zero point, i.e. real 0); the edge
 // columns accumulate tap by tap in `acc` (out_w*channels int32).
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+SEGPIPE_ISA_CLONES
 void DepthwiseRowsContiguous(const DepthwiseParams& p, const uint8_t* __restrict input,
                              const int16_t* __restrict row_weights,
                              const int32_t* __restrict row_bias,
