@@ -87,7 +87,9 @@ Status RunSingleModel(const RunFlags& flags) {
   KernelOptions options;
   options.kernels = flags.kernels == "reference" ? KernelSet::kReference : KernelSet::kFast;
   options.num_threads = flags.threads;
-  SEGPIPE_ASSIGN_OR_RETURN(std::unique_ptr<Executor> exec, Executor::Create(std::move(model), options));
+  StatusOr<std::unique_ptr<Executor>> created = Executor::Create(std::move(model), options);
+  if (!created.ok()) return created.status().WithContext(flags.model_path);
+  std::unique_ptr<Executor> exec = std::move(created).value();
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint8_t>> inputs, LoadInputs(flags, *exec));
   for (int i = 0; i < exec->num_inputs(); ++i) std::copy(inputs[i].begin(), inputs[i].end(), exec->input(i).begin());
 
