@@ -85,76 +85,114 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
   return bytes;
 }
 
+namespace {
+
+// Kind, device weight bytes, MACs and activation bytes of the layer made of ops [start, stop].
+LayerPlacement MeasureLayer(const Model& model, int start, int stop, const EdgeTpuSpec& spec) {
+  LayerPlacement layer;
+  layer.first_op = start;
+  layer.last_op = stop;
+  for (int i = start; i <= stop; ++i) {
+    const Op& op = model.ops[i];
+    const LayerKind kind = KindOf(op.type);
+    if (kind == LayerKind::kOther) continue;
+    const OpCost cost = ComputeOpCost(model, op);
+    layer.kind = kind;
+    layer.weight_bytes += EdgeTpuWeightBytes(model, op, spec);
+    layer.macs += cost.macs;
+    layer.input_activation_bytes += TensorBytes(model, op.inputs.empty() ? -1 : op.inputs[0]);
+    const Tensor* filter = Filter(model, op);
+    if (filter != nullptr && op.type == OpType::kConv2D && filter->shape.size() == 4) {
+      const Tensor& out = model.tensor(op.outputs[0]);
+      const int64_t pixels = out.num_elements() / std::max<int64_t>(1, filter->shape[0]);
+      layer.padded_macs += pixels * filter->shape[1] * filter->shape[2] *
+                           RoundUp(filter->shape[3], spec.conv_input_channel_pad) *
+                           RoundUp(filter->shape[0], spec.output_channel_pad);
+    } else if (filter != nullptr && op.type == OpType::kFullyConnected &&
+               filter->shape.size() == 2) {
+      const int64_t rows = model.tensor(op.outputs[0]).num_elements() /
+                           std::max<int64_t>(1, filter->shape[0]);
+      layer.padded_macs +=
+          rows * filter->shape[1] * RoundUp(filter->shape[0], spec.output_channel_pad);
+    } else {
+      layer.padded_macs += cost.macs;
+    }
+  }
+  for (int32_t t : model.ops[stop].outputs) layer.output_activation_bytes += TensorBytes(model, t);
+  return layer;
+}
+
+}  // namespace
+
+PlacementIndex BuildPlacementIndex(const Model& model, const EdgeTpuSpec& spec) {
+  const int num_ops = static_cast<int>(model.ops.size());
+  PlacementIndex index;
+  index.producer.assign(model.tensors.size(), -1);
+  index.last_reader.assign(model.tensors.size(), -1);
+  for (int i = 0; i < num_ops; ++i) {
+    for (int32_t t : model.ops[i].outputs) index.producer[t] = i;
+    for (int32_t t : model.ops[i].inputs)
+      if (t >= 0) index.last_reader[t] = i;
+  }
+  for (int32_t t : model.outputs) index.last_reader[t] = num_ops;
+  index.layer_ends = LayerEnds(model);
+  int start = 0;
+  for (int end : index.layer_ends) {
+    index.layers.push_back(MeasureLayer(model, start, end, spec));
+    start = end + 1;
+  }
+  return index;
+}
+
 StatusOr<SegmentPlacement> PlaceSegment(const Model& model, int first_op, int last_op,
                                         const EdgeTpuSpec& spec) {
+  return PlaceSegment(model, BuildPlacementIndex(model, spec), first_op, last_op, spec);
+}
+
+StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex& index,
+                                        int first_op, int last_op, const EdgeTpuSpec& spec) {
   const int num_ops = static_cast<int>(model.ops.size());
   if (first_op < 0 || last_op >= num_ops || first_op > last_op)
     return InvalidArgumentError(fmt::format(
         "segment [{}, {}] is not a valid op range of a model with {} ops", first_op, last_op,
         num_ops));
+  SEGPIPE_CHECK(index.producer.size() == model.tensors.size() &&
+                index.layers.size() == index.layer_ends.size());
   SegmentPlacement p;
   p.first_op = first_op;
   p.last_op = last_op;
   p.num_ops = last_op - first_op + 1;
 
-  // Segment inputs: non-constant tensors read inside but produced outside the range. Outputs:
-  // tensors produced inside and read after it (or model outputs).
-  std::vector<int> producer(model.tensors.size(), -1);
-  std::vector<int> last_reader(model.tensors.size(), -1);
-  for (int i = 0; i < num_ops; ++i) {
-    for (int32_t t : model.ops[i].outputs) producer[t] = i;
-    for (int32_t t : model.ops[i].inputs)
-      if (t >= 0) last_reader[t] = i;
-  }
-  for (int32_t t : model.outputs) last_reader[t] = num_ops;
-  std::vector<bool> counted(model.tensors.size(), false);
+  // Segment inputs: non-constant tensors read inside but produced outside the range (each
+  // counted once). Outputs: tensors produced inside and read after it (or model outputs).
+  std::vector<int32_t> inputs;
   for (int i = first_op; i <= last_op; ++i) {
     for (int32_t t : model.ops[i].inputs) {
-      if (t < 0 || counted[t] || model.tensor(t).is_constant) continue;
-      if (producer[t] >= first_op && producer[t] <= last_op) continue;
-      counted[t] = true;
-      p.input_bytes += TensorBytes(model, t);
+      if (t < 0 || model.tensor(t).is_constant) continue;
+      if (index.producer[t] >= first_op && index.producer[t] <= last_op) continue;
+      inputs.push_back(t);
     }
     for (int32_t t : model.ops[i].outputs)
-      if (last_reader[t] > last_op) p.output_bytes += TensorBytes(model, t);
+      if (index.last_reader[t] > last_op) p.output_bytes += TensorBytes(model, t);
   }
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  for (int32_t t : inputs) p.input_bytes += TensorBytes(model, t);
 
-  // Layers, grouped as LayerEnds groups them, clipped to the range.
+  // Layers, grouped as LayerEnds groups them, clipped to the range. Whole layers come measured
+  // from the index; a layer the range cuts through is measured here.
   int start = first_op;
-  for (int end : LayerEnds(model)) {
-    if (end < first_op) continue;
+  size_t layer_index = static_cast<size_t>(
+      std::lower_bound(index.layer_ends.begin(), index.layer_ends.end(), first_op) -
+      index.layer_ends.begin());
+  for (; layer_index < index.layer_ends.size(); ++layer_index) {
+    const int end = index.layer_ends[layer_index];
     const int stop = std::min(end, last_op);
-    LayerPlacement layer;
-    layer.first_op = start;
-    layer.last_op = stop;
-    for (int i = start; i <= stop; ++i) {
-      const Op& op = model.ops[i];
-      const LayerKind kind = KindOf(op.type);
-      if (kind == LayerKind::kOther) continue;
-      const OpCost cost = ComputeOpCost(model, op);
-      layer.kind = kind;
-      layer.weight_bytes += EdgeTpuWeightBytes(model, op, spec);
-      layer.macs += cost.macs;
-      layer.input_activation_bytes += TensorBytes(model, op.inputs.empty() ? -1 : op.inputs[0]);
-      const Tensor* filter = Filter(model, op);
-      if (filter != nullptr && op.type == OpType::kConv2D && filter->shape.size() == 4) {
-        const Tensor& out = model.tensor(op.outputs[0]);
-        const int64_t pixels = out.num_elements() / std::max<int64_t>(1, filter->shape[0]);
-        layer.padded_macs += pixels * filter->shape[1] * filter->shape[2] *
-                             RoundUp(filter->shape[3], spec.conv_input_channel_pad) *
-                             RoundUp(filter->shape[0], spec.output_channel_pad);
-      } else if (filter != nullptr && op.type == OpType::kFullyConnected &&
-                 filter->shape.size() == 2) {
-        const int64_t rows = model.tensor(op.outputs[0]).num_elements() /
-                             std::max<int64_t>(1, filter->shape[0]);
-        layer.padded_macs +=
-            rows * filter->shape[1] * RoundUp(filter->shape[0], spec.output_channel_pad);
-      } else {
-        layer.padded_macs += cost.macs;
-      }
-    }
-    for (int32_t t : model.ops[stop].outputs) layer.output_activation_bytes += TensorBytes(model, t);
-    p.layers.push_back(layer);
+    const LayerPlacement& whole = index.layers[layer_index];
+    if (whole.first_op == start && whole.last_op == stop)
+      p.layers.push_back(whole);
+    else
+      p.layers.push_back(MeasureLayer(model, start, stop, spec));
     start = stop + 1;
     if (stop == last_op) break;
   }

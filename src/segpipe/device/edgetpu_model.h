@@ -109,6 +109,20 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
 StatusOr<SegmentPlacement> PlaceSegment(const Model& model, int first_op, int last_op,
                                         const EdgeTpuSpec& spec);
 
+// What PlaceSegment needs to know about the whole model (producer and last reader of every
+// tensor, layers and their costs), computed once per model and spec: a partitioner places
+// O(l^2) segments of one model, and each placement then costs time in the number of layers of
+// the segment, not in the ops of the model. Valid for the Model and spec it was built from.
+struct PlacementIndex {
+  std::vector<int> producer;            // op producing each tensor, -1 for none
+  std::vector<int> last_reader;         // last op reading each tensor, ops.size() for outputs
+  std::vector<int> layer_ends;          // LayerEnds(model)
+  std::vector<LayerPlacement> layers;   // each whole layer measured (placement not yet decided)
+};
+PlacementIndex BuildPlacementIndex(const Model& model, const EdgeTpuSpec& spec);
+StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex& index,
+                                        int first_op, int last_op, const EdgeTpuSpec& spec);
+
 // Service time of one invocation of a segment on one Edge TPU, broken down. Parts add up: the
 // device runs them one after the other for a batch-1 inference.
 struct SegmentTiming {

@@ -14,7 +14,7 @@ StatusOr<SegmentProfile> ModelProfiler::ProfileUncached(int first_op, int last_o
         "the analytic profile models Edge TPUs only; the stage on {} needs --profile measure",
         DeviceName(device)));
   SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
-                           PlaceSegment(model_, first_op, last_op, spec_));
+                           PlaceSegment(model_, index_, first_op, last_op, spec_));
   const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
   SegmentProfile profile;
   profile.stage_ms = (timing.total_ns() + HostStageNs()) * 1e-6;

@@ -22,7 +22,7 @@ class ModelProfiler : public SegmentProfiler {
  public:
   explicit ModelProfiler(const Model& model, EdgeTpuSpec spec = {},
                          HostProfile host = NativeHostProfile())
-      : model_(model), spec_(spec), host_(std::move(host)) {}
+      : model_(model), index_(BuildPlacementIndex(model, spec)), spec_(spec), host_(std::move(host)) {}
   std::string name() const override { return "model"; }
 
  protected:
@@ -35,6 +35,7 @@ class ModelProfiler : public SegmentProfiler {
   double HostStageNs() const;
 
   const Model& model_;
+  const PlacementIndex index_;  // per-model facts, so each profile costs O(segment)
   EdgeTpuSpec spec_;
   HostProfile host_;
 };
