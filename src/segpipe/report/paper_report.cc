@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "segpipe/report/paper_findings.h"
 #include "segpipe/report/paper_tables.h"
@@ -233,6 +235,22 @@ void Auto(std::string& md, const PaperSweep& sweep) {
   }
 }
 
+// The number in the first "<digits>[.<digits>] us" of `text`, if any.
+std::optional<double> FirstMicroseconds(std::string_view text) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!digit(text[i]) || (i > 0 && (digit(text[i - 1]) || text[i - 1] == '.'))) continue;
+    size_t j = i;
+    while (j < text.size() && digit(text[j])) ++j;
+    if (j + 1 < text.size() && text[j] == '.' && digit(text[j + 1])) {
+      ++j;
+      while (j < text.size() && digit(text[j])) ++j;
+    }
+    if (text.substr(j, 3) == " us") return std::stod(std::string(text.substr(i, j - i)));
+  }
+  return std::nullopt;
+}
+
 // Where the native per-hop cost comes from, and whether the profile uses the measured figure.
 std::string NativeHopText(const HostProfile& native, const std::string& source) {
   if (source.empty())
@@ -245,9 +263,8 @@ std::string NativeHopText(const HostProfile& native, const std::string& source) 
       "(docs/benchmarks.md, \"Pipeline\": \"{}\")",
       source);
   // The first "<number> us" of the measurement line, to compare with the profile's value.
-  std::smatch match;
-  if (std::regex_search(source, match, std::regex(R"(([0-9]+(\.[0-9]+)?) us)"))) {
-    const double measured_us = std::stod(match[1].str());
+  if (const std::optional<double> measured = FirstMicroseconds(source)) {
+    const double measured_us = *measured;
     const double profile_us = native.per_hop_ns * 1e-3;
     if (std::abs(profile_us - measured_us) > 0.1 * measured_us)
       text += fmt::format(
