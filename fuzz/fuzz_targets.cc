@@ -99,7 +99,8 @@ void FuzzTfliteExec(std::span<const uint8_t> bytes) {
   StatusOr<Model> model = ReadTflite(bytes);
   if (!model.ok() || !SmallEnoughToRun(*model)) return;
   StatusOr<std::unique_ptr<Executor>> exec =
-      Executor::Create(std::move(*model), KernelOptions{.kernels = KernelSet::kReference});
+      Executor::Create(std::move(*model), KernelOptions{.kernels = KernelSet::kReference,
+                                                        .max_arena_bytes = int64_t{256} << 20});
   if (!exec.ok()) {
     SEGPIPE_CHECK(!exec.status().message().empty());
     return;

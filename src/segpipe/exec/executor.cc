@@ -113,6 +113,12 @@ Status Executor::Prepare() {
   }
 
   const ArenaPlan plan = PlanArena(model_);
+  if (plan.arena_bytes > options_.max_arena_bytes) {
+    return ResourceExhaustedError(
+        "the model needs an activation arena of " + std::to_string(plan.arena_bytes >> 20) +
+        " MiB, above the limit of " + std::to_string(options_.max_arena_bytes >> 20) +
+        " MiB: check the tensor shapes, or raise KernelOptions::max_arena_bytes");
+  }
   tensor_offset_bytes_.assign(model_.tensors.size(), -1);
   for (const ArenaSlot& s : plan.slots) tensor_offset_bytes_[s.tensor] = s.offset_bytes;
   arena_size_bytes_ = static_cast<size_t>(std::max<int64_t>(plan.arena_bytes, kArenaAlignmentBytes));

@@ -23,6 +23,9 @@ enum class KernelSet : uint8_t { kReference, kFast };
 struct KernelOptions {
   KernelSet kernels = KernelSet::kFast;
   int num_threads = 1;  // a pipeline stage runs with exactly one
+  // Largest activation arena an executor may allocate; a model needing more is refused with
+  // ResourceExhausted instead of exhausting the host (real models need a few MiB).
+  int64_t max_arena_bytes = int64_t{1} << 30;
 };
 
 // Buffers of one op invocation, in the order of Op::inputs / Op::outputs. An absent optional
