@@ -38,6 +38,15 @@ int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized_multiplier, i
 // Rounds half away from zero, as TFLite's TfLiteRound / std::round.
 inline float RoundHalfAwayFromZero(float x) { return std::round(x); }
 
+// round(x) clamped to [lo, hi] before the conversion, so an infinite or NaN value from crafted
+// scales (NaN -> lo) never reaches an out-of-range float-to-int conversion.
+inline int32_t RoundToClampedInt(float x, int32_t lo, int32_t hi) {
+  const float r = std::round(x);
+  if (!(r >= static_cast<float>(lo))) return lo;
+  if (r > static_cast<float>(hi)) return hi;
+  return static_cast<int32_t>(r);
+}
+
 // The smallest and largest value of an 8-bit quantized type (int8 or uint8).
 int32_t QuantizedMin(DataType type);
 int32_t QuantizedMax(DataType type);

@@ -88,8 +88,9 @@ ByteTable FloatFunctionTable(DataType type, QuantParams in_q, QuantParams out_q,
   for (int32_t q = qmin; q <= qmax; ++q) {
     const float real = in_q.scale * static_cast<float>(q - in_q.zero_point);
     const float rescaled = std::round(f(real) * inverse_scale);
-    const int32_t out = static_cast<int32_t>(rescaled + static_cast<float>(out_q.zero_point));
-    table[static_cast<uint8_t>(q)] = static_cast<uint8_t>(std::clamp(out, qmin, qmax));
+    const int32_t out =
+        RoundToClampedInt(rescaled + static_cast<float>(out_q.zero_point), qmin, qmax);
+    table[static_cast<uint8_t>(q)] = static_cast<uint8_t>(out);
   }
   return table;
 }

@@ -187,9 +187,10 @@ void RunConcat(const ConcatParams& p, const KernelIo& io) {
         continue;
       }
       for (int64_t i = 0; i < piece.axis_bytes; ++i) {
-        const int32_t v = static_cast<int32_t>(std::round(Load8(src, i, p.is_signed) * piece.scale + piece.bias)) +
-                          p.output_zp;
-        Store8(dst, i, std::clamp(v, p.qmin, p.qmax));
+        const int32_t v = RoundToClampedInt(
+            Load8(src, i, p.is_signed) * piece.scale + piece.bias + static_cast<float>(p.output_zp),
+            p.qmin, p.qmax);
+        Store8(dst, i, v);
       }
     }
     piece_offset += piece.axis_bytes;
