@@ -20,7 +20,10 @@
 # it, fix the bug, and commit the input to fuzz/regressions/<reader|exec>/.
 # Environment: SEGPIPE_FUZZ_BUILD_DIR (default build-fuzz), SEGPIPE_FUZZ_TARGETS (default both),
 # SEGPIPE_FUZZ_PARALLEL=1 runs the targets at the same time instead of one after another,
-# SEGPIPE_FUZZ_PROCS=N runs N fuzzer processes per target (default 1).
+# SEGPIPE_FUZZ_PROCS=N runs N fuzzer processes per target (default 1), SEGPIPE_FUZZ_SEED=N fixes
+# libFuzzer's random seed (process i gets N+i; default: a fresh random seed per run). CI fixes the
+# seed so that a submission's short fuzzing pass replays the same search; the long recorded runs
+# explore with fresh seeds.
 set -euo pipefail
 
 # Everything runs inside main, which bash parses whole before running: the script can be edited
@@ -168,7 +171,7 @@ run_one() {
     logs+=("$log")
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
       "$work/$target" -max_total_time="$wall_limit" -timeout=20 -rss_limit_mb=2560 \
-        -max_len=$max_len -seed=$((RANDOM * 32768 + RANDOM + i)) -dict=fuzz/tflite.dict \
+        -max_len=$max_len -seed=$((${SEGPIPE_FUZZ_SEED:-RANDOM * 32768 + RANDOM} + i)) -dict=fuzz/tflite.dict \
         -artifact_prefix="$artifacts" -print_final_stats=1 \
         "$corpus" fuzz/regressions/$kind $seed_dirs >"$log" 2>&1 &
     pids+=($!)

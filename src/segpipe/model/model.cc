@@ -94,6 +94,22 @@ namespace {
 
 // Largest tensor we accept: far above any real model, low enough that byte counts never overflow.
 constexpr int64_t kMaxTensorElements = int64_t{1} << 34;
+// Largest per-inference work we accept (multiply-accumulates, weight bytes and activation bytes,
+// each summed over the model): about 10^15, four orders of magnitude above the largest real
+// network, and low enough that sums of them over plans and batches never overflow.
+constexpr int64_t kMaxModelWork = int64_t{1} << 50;
+
+constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? kSaturated : r;
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? kSaturated : r;
+}
 
 bool ValidIndex(const Model& m, int32_t t) {
   return t >= 0 && static_cast<size_t>(t) < m.tensors.size();
@@ -193,6 +209,26 @@ Status ValidateAndSortModel(Model& model) {
       return DataLossError(fmt::format("model output tensor {} ('{}') is never produced", t,
                                        model.tensors[t].name));
   }
+  // Every cost figure summed over the model stays far from overflow for all later arithmetic.
+  OpCost total;
+  for (const Op& op : model.ops) {
+    const OpCost cost = ComputeOpCost(model, op);
+    total.macs = SaturatingAdd(total.macs, cost.macs);
+    total.weight_bytes = SaturatingAdd(total.weight_bytes, cost.weight_bytes);
+    total.output_bytes = SaturatingAdd(total.output_bytes, cost.output_bytes);
+  }
+  const auto too_large = [](int64_t value) {
+    return value == kSaturated ? std::string("more than 2^63") : fmt::format("{}", value);
+  };
+  if (total.macs > kMaxModelWork)
+    return DataLossError(fmt::format(
+        "the model needs {} multiply-accumulates per inference, more than the 2^50 segpipe "
+        "accepts; its tensor shapes are implausible (a corrupt file?)", too_large(total.macs)));
+  if (total.weight_bytes > kMaxModelWork || total.output_bytes > kMaxModelWork)
+    return DataLossError(fmt::format(
+        "the model's ops read {} bytes of weights and write {} bytes of activations per "
+        "inference, more than the 2^50 segpipe accepts; its tensor shapes are implausible (a "
+        "corrupt file?)", too_large(total.weight_bytes), too_large(total.output_bytes)));
   return OkStatus();
 }
 
@@ -202,25 +238,38 @@ OpCost ComputeOpCost(const Model& model, const Op& op) {
     if (k >= op.inputs.size() || op.inputs[k] < 0) return nullptr;
     return &model.tensor(op.inputs[k]);
   };
+  // Saturating arithmetic: on a model that has not been validated (or a crafted one) the figures
+  // clamp at INT64_MAX instead of overflowing; ValidateAndSortModel refuses such models.
+  const auto bytes = [](const Tensor& t) {
+    const int64_t n = t.num_elements();
+    return n < 0 ? kSaturated : SaturatingMul(n, DataTypeSize(t.type));
+  };
   for (int32_t t : op.inputs)
-    if (t >= 0 && model.tensor(t).is_constant) cost.weight_bytes += model.tensor(t).num_bytes();
+    if (t >= 0 && model.tensor(t).is_constant)
+      cost.weight_bytes = SaturatingAdd(cost.weight_bytes, bytes(model.tensor(t)));
   int64_t out_elements = 0;
   for (int32_t t : op.outputs) {
-    cost.output_bytes += model.tensor(t).num_bytes();
-    out_elements += model.tensor(t).num_elements();
+    cost.output_bytes = SaturatingAdd(cost.output_bytes, bytes(model.tensor(t)));
+    const int64_t n = model.tensor(t).num_elements();
+    out_elements = SaturatingAdd(out_elements, n < 0 ? kSaturated : n);
   }
   const Tensor* filter = input(1);
+  // Product of the output element count and the filter dims [first, last) (negative dims count 0).
+  const auto macs = [&](size_t first, size_t last) {
+    int64_t product = out_elements;
+    for (size_t k = first; k < last; ++k)
+      product = SaturatingMul(product, std::max<int64_t>(filter->shape[k], 0));
+    return product;
+  };
   switch (op.type) {
     case OpType::kConv2D:  // filter [OC, KH, KW, IC]
-      if (filter && filter->shape.size() == 4)
-        cost.macs = out_elements * filter->shape[1] * filter->shape[2] * filter->shape[3];
+      if (filter && filter->shape.size() == 4) cost.macs = macs(1, 4);
       break;
     case OpType::kDepthwiseConv2D:  // filter [1, KH, KW, OC]
-      if (filter && filter->shape.size() == 4)
-        cost.macs = out_elements * filter->shape[1] * filter->shape[2];
+      if (filter && filter->shape.size() == 4) cost.macs = macs(1, 3);
       break;
     case OpType::kFullyConnected:  // weights [units, in]
-      if (filter && filter->shape.size() == 2) cost.macs = out_elements * filter->shape[1];
+      if (filter && filter->shape.size() == 2) cost.macs = macs(1, 2);
       break;
     default:
       break;

@@ -1,6 +1,10 @@
 #include "segpipe/model/model.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <limits>
+#include <vector>
 
 namespace segpipe {
 namespace {
@@ -40,6 +44,37 @@ TEST(ModelTest, RejectsCyclesAndBadIndices) {
   m = Residual();
   m.ops[1].inputs = {42};
   EXPECT_EQ(ValidateAndSortModel(m).code(), StatusCode::kDataLoss);
+}
+
+// A conv whose (non-constant) filter and output each have 2^34 elements: every tensor is within
+// limits, but the MAC count (2^34 * 2^30) overflows int64. Found by the reader fuzzer.
+Model ConvWithOverflowingMacs() {
+  Model m;
+  auto tensor = [&](std::vector<int32_t> shape) {
+    m.tensors.push_back(Tensor{.name = "t", .type = DataType::kInt8, .shape = std::move(shape)});
+    return static_cast<int32_t>(m.tensors.size() - 1);
+  };
+  const int32_t x = tensor({1, 4, 4, 16});
+  const int32_t filter = tensor({1, 32768, 32768, 16});
+  const int32_t y = tensor({1, 131072, 131072, 1});
+  m.ops.push_back(Op{.type = OpType::kConv2D, .inputs = {x, filter, -1}, .outputs = {y}});
+  m.inputs = {x, filter};
+  m.outputs = {y};
+  return m;
+}
+
+TEST(ModelTest, CostSaturatesInsteadOfOverflowing) {
+  const Model m = ConvWithOverflowingMacs();
+  const OpCost cost = ComputeOpCost(m, m.ops[0]);
+  EXPECT_EQ(cost.macs, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(cost.output_bytes, int64_t{1} << 34);
+}
+
+TEST(ModelTest, RefusesAModelWhoseWorkIsImplausible) {
+  Model m = ConvWithOverflowingMacs();
+  const Status status = ValidateAndSortModel(m);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), testing::HasSubstr("multiply-accumulates per inference"));
 }
 
 TEST(ExtractSegmentTest, SegmentAcrossResidualHasBothTensorsAsInputs) {
