@@ -29,6 +29,9 @@ class ModelProfiler : public SegmentProfiler {
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
                                            const StageDevice& device) override;
   StatusOr<double> TimePipelineUncachedMs(const Partition& partition, int batch) override;
+  double SerializedHostMsPerStage() const override {
+    return host_.host_serialized ? host_.per_stage_host_ns * 1e-6 : 0;
+  }
 
  private:
   // Host time added to each stage's device time (see PipelineBatchWallNs).

@@ -42,6 +42,7 @@ double ObjectiveValue(const Objective& objective, std::span<const double> stage_
     sum += t;
     max = std::max(max, t);
   }
+  max = std::max(max, static_cast<double>(stage_ms.size()) * objective.serialized_host_ms_per_stage);
   switch (objective.kind) {
     case Objective::Kind::kThroughput:
       return max;

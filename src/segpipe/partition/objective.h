@@ -21,6 +21,10 @@ struct Objective {
   enum class Kind { kThroughput, kLatency, kBatch };
   Kind kind = Kind::kThroughput;
   int batch_size = 1;  // kBatch only
+  // Host work per stage and inference that all stages do under one lock (the paper's Python
+  // runtime): the period is then at least (number of stages) x this. Set by the planner from
+  // the profiler's host profile; 0 when stages overlap their host work.
+  double serialized_host_ms_per_stage = 0;
 
   static Objective Throughput() { return {Kind::kThroughput, 1}; }
   static Objective Latency() { return {Kind::kLatency, 1}; }
@@ -32,7 +36,8 @@ struct Objective {
 StatusOr<Objective> ParseObjective(std::string_view text);
 std::string ObjectiveName(const Objective& objective);
 
-// The quantity minimised: max, sum, or sum + (B-1)*max of the stage times.
+// The quantity minimised: max, sum, or sum + (B-1)*max of the stage times, where max is at
+// least stage count x serialized_host_ms_per_stage.
 double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms);
 
 // The objective expressed as time per inference: the period for throughput, the sum for

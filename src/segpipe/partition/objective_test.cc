@@ -24,5 +24,20 @@ TEST(ObjectiveTest, CombinesStageTimes) {
   EXPECT_DOUBLE_EQ(TimePerInferenceMs(Objective::Batch(1), t), 6);
 }
 
+TEST(ObjectiveTest, SerializedHostWorkFloorsThePeriod) {
+  const std::vector<double> t = {1, 3, 2};
+  Objective throughput = Objective::Throughput();
+  throughput.serialized_host_ms_per_stage = 1.5;  // 3 stages x 1.5 ms under one lock
+  EXPECT_DOUBLE_EQ(ObjectiveValue(throughput, t), 4.5);
+  Objective batch = Objective::Batch(50);
+  batch.serialized_host_ms_per_stage = 1.5;
+  EXPECT_DOUBLE_EQ(ObjectiveValue(batch, t), 6 + 49 * 4.5);
+  Objective latency = Objective::Latency();
+  latency.serialized_host_ms_per_stage = 1.5;  // one input: nothing overlaps anyway
+  EXPECT_DOUBLE_EQ(ObjectiveValue(latency, t), 6);
+  batch.serialized_host_ms_per_stage = 0.5;  // below the slowest stage: no effect
+  EXPECT_DOUBLE_EQ(ObjectiveValue(batch, t), 6 + 49 * 3);
+}
+
 }  // namespace
 }  // namespace segpipe

@@ -117,7 +117,9 @@ StatusOr<UnitSplit> OptimalSplit(int num_units, int num_stages, const Objective&
   std::vector<int> minmax = SolveDp(table, n, s, Combine::kMax, kInf);
   if (minmax.empty())
     return FailedPreconditionError("no split has a finite cost on these devices");
-  const double bottleneck = MakeSplit(table, minmax, Objective::Throughput()).objective_value;
+  // Below the serialized host floor a smaller bottleneck buys nothing: search from the floor.
+  const double bottleneck = std::max(MakeSplit(table, minmax, Objective::Throughput()).objective_value,
+                                     s * objective.serialized_host_ms_per_stage);
   UnitSplit best = MakeSplit(table, SolveDp(table, n, s, Combine::kSum, bottleneck), objective);
   if (objective.kind == Objective::Kind::kThroughput) return best;
 

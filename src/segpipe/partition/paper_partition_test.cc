@@ -30,8 +30,9 @@ Model Conv(int filters) {
   return std::move(m->model);
 }
 
-Plan PlanFor(const Model& model, Strategy strategy, int tpus, Objective objective) {
-  ModelProfiler profiler(model);
+Plan PlanFor(const Model& model, Strategy strategy, int tpus, Objective objective,
+             HostProfile host = NativeHostProfile()) {
+  ModelProfiler profiler(model, EdgeTpuSpec{}, host);
   PlanOptions options;
   options.strategy = strategy;
   options.objective = objective;
@@ -113,6 +114,30 @@ TEST(PaperPartitionTest, CoralAndAutoOnPaperModels) {
   const nlohmann::json j = PlanToJson(chosen, static_cast<int>(model.ops.size()));
   EXPECT_EQ(j["strategy"], "auto");
   EXPECT_TRUE(j.contains("auto_options"));
+}
+
+// Under the paper's runtime every stage's host work shares one lock, so splitting an FC model
+// that fits on one TPU only adds serialized host work: the planner must see that, as the
+// simulated pipelines (and the paper's measurements) do.
+TEST(PaperPartitionTest, SerializedHostWorkMakesOneTpuBestForSmallFcModels) {
+  const Model model = Fc(1220);
+  PlanOptions options;
+  options.strategy = Strategy::kAuto;
+  options.objective = Objective::Batch(50);
+  options.allow_replication = false;
+  options.devices = *ParseStageDevices("edgetpu:4");
+  ModelProfiler profiler(model, EdgeTpuSpec{}, PaperHostProfile());
+  auto plan = MakePlan(model, profiler, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->partition.segments.size(), 1u) << Layers(model, *plan);
+  for (const AutoOption& o : plan->auto_options) {
+    auto timed = profiler.TimePipelineMs(o.partition, 50);
+    ASSERT_TRUE(timed.ok());
+    // The planner's analytic figure and the pipeline timing differ only by thread start-up.
+    EXPECT_NEAR(o.time_per_inference_ms, *timed, PaperHostProfile().startup_ns * 1e-6 / 50 + 1e-3)
+        << o.layout;
+  }
+  EXPECT_EQ(plan->objective, Objective::Batch(50));  // the plan records what the user asked
 }
 
 TEST(PaperPartitionTest, ExhaustiveRefusesBeyondTheLimitOnARealModel) {

@@ -131,8 +131,10 @@ StatusOr<std::vector<double>> StageTimes(SegmentProfiler& profiler, const Partit
   return t;
 }
 
-double Period(const Partition& p, std::span<const double> stage_ms) {
-  double period = 0;
+// Steady-state period: the slowest stage (replicas share its inputs), and at least the host work
+// every stage does under one lock.
+double Period(const Partition& p, std::span<const double> stage_ms, const Objective& objective) {
+  double period = static_cast<double>(stage_ms.size()) * objective.serialized_host_ms_per_stage;
   for (size_t k = 0; k < stage_ms.size(); ++k)
     period = std::max(period, stage_ms[k] / p.segments[k].replicas);
   return period;
@@ -146,7 +148,7 @@ StatusOr<AutoOption> MakeOption(Search& search, const Objective& objective, Part
   option.replicated = partition.num_devices() > static_cast<int>(partition.segments.size());
   option.layout = FormatLayers(partition, search.unit_ends);
   option.time_per_inference_ms = PartitionObjectiveValue(objective, partition, t, true);
-  option.throughput_per_s = 1000.0 / Period(partition, t);
+  option.throughput_per_s = 1000.0 / Period(partition, t, objective);
   option.partition = std::move(partition);
   return option;
 }
@@ -249,7 +251,7 @@ double PartitionObjectiveValue(const Objective& objective, const Partition& part
                                std::span<const double> stage_ms, bool per_inference) {
   double sum = 0;
   for (double t : stage_ms) sum += t;
-  const double period = Period(partition, stage_ms);
+  const double period = Period(partition, stage_ms, objective);
   switch (objective.kind) {
     case Objective::Kind::kThroughput:
       return period;
@@ -269,7 +271,9 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   Search search{model, profiler, CutCandidates(model)};
   const int64_t profiles_before = profiler.profiles_taken();
   const int64_t runs_before = profiler.pipeline_runs();
-  SEGPIPE_ASSIGN_OR_RETURN(Chosen chosen, Choose(search, options));
+  PlanOptions effective = options;
+  effective.objective.serialized_host_ms_per_stage = profiler.SerializedHostMsPerStage();
+  SEGPIPE_ASSIGN_OR_RETURN(Chosen chosen, Choose(search, effective));
 
   Plan plan;
   plan.strategy = options.strategy;
@@ -284,9 +288,10 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
     plan.segments.push_back(p);
     t.push_back(p.stage_ms);
   }
-  plan.objective_value = PartitionObjectiveValue(options.objective, plan.partition, t, false);
-  plan.time_per_inference_ms = PartitionObjectiveValue(options.objective, plan.partition, t, true);
-  plan.period_ms = Period(plan.partition, t);
+  plan.objective_value = PartitionObjectiveValue(effective.objective, plan.partition, t, false);
+  plan.time_per_inference_ms =
+      PartitionObjectiveValue(effective.objective, plan.partition, t, true);
+  plan.period_ms = Period(plan.partition, t, effective.objective);
   plan.profiles_taken = profiler.profiles_taken() - profiles_before;
   plan.pipeline_runs = profiler.pipeline_runs() - runs_before;
   plan.num_layers = search.num_units();

@@ -22,7 +22,8 @@ StatusOr<double> SegmentProfiler::TimePipelineMs(const Partition& partition, int
 }
 
 StatusOr<double> SegmentProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
-  double sum = 0, period = 0;
+  double sum = 0;
+  double period = static_cast<double>(partition.segments.size()) * SerializedHostMsPerStage();
   for (const Segment& s : partition.segments) {
     SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p, Profile(s.first_op, s.last_op, s.device));
     sum += p.stage_ms;

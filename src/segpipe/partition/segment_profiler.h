@@ -43,6 +43,10 @@ class SegmentProfiler {
   // counting stage_ms / replicas towards the bottleneck.
   StatusOr<double> TimePipelineMs(const Partition& partition, int batch);
 
+  // Host work per stage and inference that all stages do under one lock (0: none); see
+  // Objective::serialized_host_ms_per_stage.
+  virtual double SerializedHostMsPerStage() const { return 0; }
+
   int64_t profiles_taken() const { return profiles_taken_; }
   int64_t pipeline_runs() const { return pipeline_runs_; }
 
