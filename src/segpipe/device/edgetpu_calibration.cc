@@ -15,11 +15,14 @@ namespace {
 
 // The timing model is linear in these features once the tile budget is fixed:
 // time_ns = sum_k feature[k] * coefficient[k].
+// Activations and streamed weights cross the same host link: one coefficient (the single-TPU
+// files cannot tell the two rates apart, their activation bytes grow like the conv output work).
 constexpr int kNumFeatures = 7;
 using Features = std::array<double, kNumFeatures>;
 constexpr const char* kFeatureNames[kNumFeatures] = {
-    "invocations", "activation bytes over the link", "streamed weight bytes x passes",
-    "invocations that stream", "FC padded weight bytes", "conv padded MACs", "conv layers"};
+    "invocations", "bytes over the host link (activations + streamed weights x passes)",
+    "conv padded output bytes", "invocations that stream", "FC padded weight bytes",
+    "conv padded MACs", "conv layers"};
 
 Features TimingFeatures(const SegmentPlacement& p, const EdgeTpuSpec& spec) {
   Features f{};
@@ -30,7 +33,10 @@ Features TimingFeatures(const SegmentPlacement& p, const EdgeTpuSpec& spec) {
     const bool conv_like =
         layer.kind == LayerKind::kConv2D || layer.kind == LayerKind::kDepthwiseConv2D;
     if (layer.kind == LayerKind::kFullyConnected) f[4] += static_cast<double>(layer.padded_macs);
-    if (layer.kind == LayerKind::kConv2D) f[5] += static_cast<double>(layer.padded_macs);
+    if (layer.kind == LayerKind::kConv2D) {
+      f[5] += static_cast<double>(layer.padded_macs);
+      f[2] += static_cast<double>(layer.padded_output_bytes);
+    }
     if (layer.kind == LayerKind::kDepthwiseConv2D)
       f[5] += static_cast<double>(layer.padded_macs) * spec.array_rows;
     if (conv_like) f[6] += 1;
@@ -41,15 +47,15 @@ Features TimingFeatures(const SegmentPlacement& p, const EdgeTpuSpec& spec) {
       passes = std::max<int64_t>(
           1, (layer.input_activation_bytes + layer.output_activation_bytes + budget - 1) / budget);
     }
-    f[2] += static_cast<double>(layer.weight_bytes * passes);
+    f[1] += static_cast<double>(layer.weight_bytes * passes);
   }
   return f;
 }
 
 Features Coefficients(const EdgeTpuSpec& s) {
   return {s.invoke_overhead_ns,
-          1e9 / s.activation_link_bytes_per_s,
           1e9 / s.stream_link_bytes_per_s,
+          1e9 / (s.conv_output_bytes_per_cycle * s.clock_hz),
           s.stream_setup_ns,
           1e9 / (s.fc_weight_bytes_per_cycle * s.clock_hz),
           1e9 / (static_cast<double>(s.array_rows) * s.array_cols * s.clock_hz * s.conv_array_efficiency),
@@ -59,7 +65,8 @@ Features Coefficients(const EdgeTpuSpec& s) {
 EdgeTpuSpec WithCoefficients(EdgeTpuSpec s, const Features& c) {
   s.invoke_overhead_ns = c[0];
   s.activation_link_bytes_per_s = 1e9 / c[1];
-  s.stream_link_bytes_per_s = 1e9 / c[2];
+  s.stream_link_bytes_per_s = 1e9 / c[1];
+  s.conv_output_bytes_per_cycle = 1e9 / (c[2] * s.clock_hz);
   s.stream_setup_ns = c[3];
   s.fc_weight_bytes_per_cycle = 1e9 / (c[4] * s.clock_hz);
   s.conv_array_efficiency = 1e9 / (c[5] * static_cast<double>(s.array_rows) * s.array_cols * s.clock_hz);

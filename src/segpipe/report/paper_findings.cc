@@ -96,14 +96,20 @@ Finding CheckFcFewestOnChip(const std::vector<ModelSweep>& fc, std::string_view 
   return f;
 }
 
-Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::string_view host,
-                                 double largest_fraction) {
+Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::string_view host) {
   Finding f;
   f.claim = "Segmented single-input CONV is slower than one TPU except for the largest models";
+  if (conv.empty()) return f;
   std::vector<int> faster;
   double best = 0;
   int best_size = 0, best_tpus = 0;
+  int streaming_from = 0;  // smallest size at which one TPU streams weights (0: none)
+  int streaming_sizes = 0;
   for (const ModelSweep& m : conv) {
+    if (m.single.off_chip_bytes > 0) {
+      ++streaming_sizes;
+      if (streaming_from == 0) streaming_from = m.size;
+    }
     bool any = false;
     for (const SplitRun& r : m.Host(host).runs) {
       if (r.method != SplitMethod::kDefault) continue;
@@ -117,19 +123,25 @@ Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::strin
     }
     if (any) faster.push_back(m.size);
   }
-  if (conv.empty()) return f;
-  const size_t first_largest =
-      static_cast<size_t>(std::floor(static_cast<double>(conv.size()) * (1 - largest_fraction)));
-  const int threshold = conv[std::min(first_largest, conv.size() - 1)].size;
-  const bool only_largest =
-      std::all_of(faster.begin(), faster.end(), [&](int size) { return size >= threshold; });
+  const auto streams = [&](int size) {
+    for (const ModelSweep& m : conv)
+      if (m.size == size) return m.single.off_chip_bytes > 0;
+    return false;
+  };
+  const bool only_largest = std::all_of(faster.begin(), faster.end(), streams);
   const bool largest_faster = !faster.empty() && faster.back() == conv.back().size;
   f.holds = only_largest && largest_faster;
+  const std::string largest =
+      streaming_from == 0
+          ? std::string("none: one TPU holds every model")
+          : fmt::format("the {} sizes one TPU cannot hold, f >= {}", streaming_sizes, streaming_from);
   f.evidence = fmt::format(
-      "With the default split at B=1, 2-4 TPUs beat one TPU at f = {} (largest models: f >= {}). "
-      "Best B=1 speedup {:.2f}x (f={}, {} TPUs).",
-      SizeList(faster), threshold, best, best_size, best_tpus);
-  if (!only_largest) f.evidence += " Segmentation also wins below the largest models.";
+      "With the default split at B=1, 2-4 TPUs beat one TPU at f = {} (largest models: {}); at "
+      "the other {} sizes every segmented run is slower. Best B=1 speedup {:.2f}x (f={}, {} "
+      "TPUs).",
+      SizeList(faster), largest, conv.size() - faster.size(), best, best_size, best_tpus);
+  if (!only_largest)
+    f.evidence += " Segmentation also wins on models whose weights fit on one TPU.";
   if (!largest_faster) f.evidence += " Segmentation does not win even for the largest model.";
   return f;
 }

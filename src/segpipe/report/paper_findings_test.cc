@@ -58,16 +58,22 @@ TEST(PaperFindingsTest, FewestOnChipFailsWhenMoreTpusAreFaster) {
 }
 
 TEST(PaperFindingsTest, ConvSlowerExceptLargestNeedsTheLargestToWin) {
+  // Sizes 7..9 do not fit on one TPU (it streams weights); only the largest one wins.
   std::vector<ModelSweep> conv;
   for (int f = 0; f < 10; ++f)
     conv.push_back(Model(PaperFamily::kConv, 32 + 10 * f, 10,
-                         {MakeRun(2, SplitMethod::kDefault, f == 9 ? 8 : 12, 1)}));
+                         {MakeRun(2, SplitMethod::kDefault, f == 9 ? 8 : 12, 1)}, f >= 7 ? 1 : 0));
   EXPECT_TRUE(CheckConvSegmentedSlower(conv, "paper").holds);
-  conv[2].hosts[0].runs[0].batch1_ms = 5;  // a small model wins too
-  EXPECT_FALSE(CheckConvSegmentedSlower(conv, "paper").holds);
+  conv[7].hosts[0].runs[0].batch1_ms = 5;  // a model one TPU cannot hold wins too: still holds
+  EXPECT_TRUE(CheckConvSegmentedSlower(conv, "paper").holds);
+  conv[2].hosts[0].runs[0].batch1_ms = 5;  // a model that fits on one TPU wins
+  Finding f = CheckConvSegmentedSlower(conv, "paper");
+  EXPECT_FALSE(f.holds);
+  EXPECT_NE(f.evidence.find("fit on one TPU"), std::string::npos);
   conv[2].hosts[0].runs[0].batch1_ms = 12;
+  conv[7].hosts[0].runs[0].batch1_ms = 12;
   conv[9].hosts[0].runs[0].batch1_ms = 12;  // nothing wins
-  const Finding f = CheckConvSegmentedSlower(conv, "paper");
+  f = CheckConvSegmentedSlower(conv, "paper");
   EXPECT_FALSE(f.holds);
   EXPECT_NE(f.evidence.find("does not win even for the largest"), std::string::npos);
 }

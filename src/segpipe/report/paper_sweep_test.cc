@@ -1,5 +1,5 @@
 // The reproduction against the paper: headline speedups with the `paper` host profile within
-// 25% of the published ones where the device model supports it, the qualitative findings, and
+// 25% of the published ones, the qualitative findings, and
 // invariants of the sweep (the paper's exhaustive profiling is the best split it times).
 // Sizes are a subset of the paper's sweeps (around the single-TPU steps and the largest models)
 // to keep the suite quick; `segpipe paper` runs them all.
@@ -39,29 +39,30 @@ TEST(PaperSweepTest, FcProfiledSpeedupWithin25PercentOfPaper) {
       << best.speedup << "x at n=" << best.size << " on " << best.tpus;
 }
 
-// The calibrated device model charges a 64x64xf activation twice per hop at the activation
-// rate fitted on single-TPU runs, so CONV pipelines reach about half the paper's ~6x (see
-// docs/paper/report.md). What must hold: profiling beats the default split, segmentation pays
-// at the largest model, and it stays below the paper's figure.
-TEST(PaperSweepTest, ConvFourTpusProfiledPaysOnlyForTheLargestModels) {
+TEST(PaperSweepTest, ConvFourTpusProfiledSpeedupWithin25PercentOfPaper) {
   const BestSpeedup profiled = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kProfiled);
   const BestSpeedup defaults = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kDefault);
+  EXPECT_NEAR(RelativeError(profiled.speedup, 6), 0, 0.25)
+      << profiled.speedup << "x at f=" << profiled.size;
   EXPECT_GT(profiled.speedup, defaults.speedup);
-  EXPECT_GT(profiled.speedup, 1.5);
-  EXPECT_LT(profiled.speedup, 6 * 1.25);
   EXPECT_GE(profiled.size, 642);
+  // A single input through four TPUs pays three hops for no streaming saved.
   const ModelSweep& smallest = Sweep().conv.front();
-  EXPECT_LT(Speedup(smallest, smallest.Host("paper").Run(4, SplitMethod::kProfiled), true), 1);
+  EXPECT_LT(Speedup(smallest, smallest.Host("paper").Run(4, SplitMethod::kProfiled), false), 1);
 }
 
-TEST(PaperSweepTest, ConvWithActivationsAtStreamRateReachesThePapersSpeedup) {
+// With the slower, separately fitted activation rate CONV pipelines become transfer-bound and
+// lose about half their speedup: the report's what-if rests on this.
+TEST(PaperSweepTest, ConvSpeedupRestsOnTheHopCost) {
   std::vector<ModelSweep> variant;
   for (const ModelSweep& m : Sweep().conv) {
     ASSERT_EQ(m.variants.size(), 1u);
     variant.push_back(m.variants[0]);
   }
-  const BestSpeedup best = FindBestSpeedup(variant, "paper", 4, SplitMethod::kProfiled);
-  EXPECT_NEAR(RelativeError(best.speedup, 6), 0, 0.25) << best.speedup;
+  const double slow = FindBestSpeedup(variant, "paper", 4, SplitMethod::kProfiled).speedup;
+  const double ours = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kProfiled).speedup;
+  EXPECT_GT(slow, 1.5);
+  EXPECT_LT(slow, 0.7 * ours);
 }
 
 TEST(PaperSweepTest, FcTwoAndThreeDefaultTpusBehaveAlike) {
@@ -80,7 +81,7 @@ TEST(PaperSweepTest, BestFcChoiceIsFewestTpusKeepingWeightsOnChip) {
 
 TEST(PaperSweepTest, SegmentedSingleInputConvSlowerThanOneTpuBelowTheLargestModels) {
   for (const ModelSweep& m : Sweep().conv) {
-    if (m.size >= 572) continue;  // the largest fifth of the paper's sweep
+    if (m.single.off_chip_bytes > 0) continue;  // one TPU cannot hold it: a "largest" model
     for (const SplitRun& r : m.Host("paper").runs) {
       if (r.method != SplitMethod::kDefault) continue;
       EXPECT_LT(Speedup(m, r, false), 1) << "f=" << m.size << " on " << r.tpus;
