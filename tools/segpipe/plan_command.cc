@@ -36,6 +36,7 @@ struct PlanFlags {
   double diff_threshold_ms = 0.001;
   int step = 1;
   bool no_replication = false;
+  bool on_chip_only = false;
   bool compare = false;
   bool json = false;
   int pipeline_batch = 0;
@@ -220,6 +221,7 @@ Status Run(const PlanFlags& flags) {
   options.coral.diff_threshold_ms = flags.diff_threshold_ms;
   options.coral.step = flags.step;
   options.allow_replication = !flags.no_replication;
+  options.on_chip_only = flags.on_chip_only;
   if (flags.compare) return RunCompare(model, flags, options);
 
   SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
@@ -291,6 +293,9 @@ void RegisterPlan(CLI::App& app, Action* action) {
       ->capture_default_str();
   cmd->add_flag("--no-replication", flags->no_replication,
                 "auto: never replicate a stage or the model");
+  cmd->add_flag("--on-chip-only", flags->on_chip_only,
+                "Edge TPUs: only splits that keep every weight on chip (none streams from host "
+                "memory); fails, saying how many TPUs it takes, when none exists");
   cmd->add_flag("--compare", flags->compare, "run every strategy side by side");
   cmd->add_option("--strategies", flags->strategies,
                   "--compare: only these strategies (comma-separated)");

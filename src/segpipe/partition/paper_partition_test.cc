@@ -140,6 +140,36 @@ TEST(PaperPartitionTest, SerializedHostWorkMakesOneTpuBestForSmallFcModels) {
   EXPECT_EQ(plan->objective, Objective::Batch(50));  // the plan records what the user asked
 }
 
+TEST(PaperPartitionTest, OnChipOnlyFindsTheFewestTpusThatAvoidHostMemory) {
+  const Model model = Fc(2620);
+  for (Strategy strategy : {Strategy::kOptimal, Strategy::kAuto}) {
+    PlanOptions options;
+    options.strategy = strategy;
+    options.on_chip_only = true;
+    options.allow_replication = false;
+    options.devices = *ParseStageDevices("edgetpu:2");
+    ModelProfiler profiler(model);
+    auto refused = MakePlan(model, profiler, options);
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("at least 3"), std::string::npos)
+        << refused.status().ToString();
+    options.devices = *ParseStageDevices("edgetpu:4");
+    auto plan = MakePlan(model, profiler, options);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    for (const SegmentProfile& p : plan->segments) EXPECT_EQ(p.off_chip_bytes, 0);
+    if (strategy == Strategy::kAuto) {
+      EXPECT_EQ(Layers(model, *plan), "[1,2][3][4,5]");
+    }
+  }
+  // A strategy that ignores the constraint is refused when its split streams.
+  PlanOptions options;
+  options.strategy = Strategy::kUniform;
+  options.on_chip_only = true;
+  options.devices = *ParseStageDevices("edgetpu:3");
+  ModelProfiler profiler(model);
+  EXPECT_EQ(MakePlan(model, profiler, options).status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST(PaperPartitionTest, ExhaustiveRefusesBeyondTheLimitOnARealModel) {
   const Model model = Fc(100);
   ModelProfiler profiler(model);

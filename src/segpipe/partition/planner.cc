@@ -23,18 +23,57 @@ struct Search {
   const Model& model;
   SegmentProfiler& profiler;
   std::vector<int> unit_ends;  // last op of each unit
+  bool on_chip_only = false;   // a segment that streams weights costs +inf
 
   int num_units() const { return static_cast<int>(unit_ends.size()); }
   int first_op(int unit) const { return unit == 0 ? 0 : unit_ends[unit - 1] + 1; }
 
+  // Stage time of units [first, last] on `device`; +inf when it must stay on chip and cannot.
+  StatusOr<double> Cost(int first, int last, const StageDevice& device) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                             profiler.Profile(first_op(first), unit_ends[last], device));
+    if (on_chip_only && p.off_chip_bytes > 0) return std::numeric_limits<double>::infinity();
+    return p.stage_ms;
+  }
+
   SegmentCostFn CostOn(std::span<const StageDevice> devices) {
     return [this, devices](int first, int last, int stage) -> StatusOr<double> {
-      SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
-                               profiler.Profile(first_op(first), unit_ends[last], devices[stage]));
-      return p.stage_ms;
+      return Cost(first, last, devices[stage]);
     };
   }
 };
+
+// Why no plan over `devices` keeps every weight on chip: a layer no Edge TPU can hold alone
+// (no plan at all), or the fewest Edge TPUs that can (found exactly over contiguous splits).
+Status OnChipRefusal(Search& search, std::span<const StageDevice> devices) {
+  const int n = search.num_units();
+  for (int u = 0; u < n; ++u) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                             search.profiler.Profile(search.first_op(u), search.unit_ends[u],
+                                                     devices[0]));
+    if (p.off_chip_bytes > 0)
+      return FailedPreconditionError(fmt::format(
+          "the model is too large for any plan that keeps every weight on chip: layer {} (ops "
+          "{}-{}) alone has {:.2f} MiB of weights, more than one Edge TPU caches; drop "
+          "--on-chip-only to let its weights stream from host memory",
+          u + 1, search.first_op(u), search.unit_ends[u],
+          static_cast<double>(p.on_chip_bytes + p.off_chip_bytes) / (1 << 20)));
+  }
+  // fewest[k]: fewest on-chip segments covering the first k units.
+  std::vector<int> fewest(n + 1, std::numeric_limits<int>::max());
+  fewest[0] = 0;
+  for (int last = 0; last < n; ++last)
+    for (int first = last; first >= 0; --first) {
+      if (fewest[first] == std::numeric_limits<int>::max()) continue;
+      SEGPIPE_ASSIGN_OR_RETURN(double cost, search.Cost(first, last, devices[0]));
+      if (cost < std::numeric_limits<double>::infinity())
+        fewest[last + 1] = std::min(fewest[last + 1], fewest[first] + 1);
+    }
+  return FailedPreconditionError(fmt::format(
+      "no split over {} Edge TPU{} keeps every weight on chip; it takes at least {} (try "
+      "--devices edgetpu:{}, or drop --on-chip-only to let weights stream)",
+      devices.size(), devices.size() == 1 ? "" : "s", fewest[n], fewest[n]));
+}
 
 // The compiler's split (params) or the paper's layer-count split (uniform), as last units.
 StatusOr<std::vector<int>> DefaultSplit(const Search& search, int num_stages, SplitKind kind) {
@@ -160,8 +199,10 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
   Chosen chosen;
   std::vector<AutoOption>& rows = chosen.auto_options;
   for (int d = 1; d <= std::min(n, max_devices); ++d) {
-    SEGPIPE_ASSIGN_OR_RETURN(
-        UnitSplit split, OptimalSplit(n, d, options.objective, search.CostOn(devices.first(d))));
+    StatusOr<UnitSplit> found = OptimalSplit(n, d, options.objective, search.CostOn(devices.first(d)));
+    // With --on-chip-only, too few devices to keep every weight on chip is not an error here.
+    if (search.on_chip_only && found.status().code() == StatusCode::kFailedPrecondition) continue;
+    SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split, std::move(found));
     SEGPIPE_ASSIGN_OR_RETURN(
         AutoOption row,
         MakeOption(search, options.objective,
@@ -175,10 +216,7 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
   if (options.allow_replication && same_kind &&
       options.objective.kind != Objective::Kind::kLatency) {
     auto cost = [&](int first, int last) -> StatusOr<double> {
-      SEGPIPE_ASSIGN_OR_RETURN(
-          SegmentProfile p,
-          search.profiler.Profile(search.first_op(first), search.unit_ends[last], devices[0]));
-      return p.stage_ms;
+      return search.Cost(first, last, devices[0]);
     };
     SEGPIPE_ASSIGN_OR_RETURN(std::vector<ReplicatedSplit> best,
                              BestReplicatedSplits(n, max_devices, cost));
@@ -199,6 +237,7 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
       rows.push_back(std::move(row));
     }
   }
+  if (rows.empty()) return OnChipRefusal(search, devices);
   std::stable_sort(rows.begin(), rows.end(), [](const AutoOption& a, const AutoOption& b) {
     return a.devices_used < b.devices_used;
   });
@@ -268,12 +307,24 @@ double PartitionObjectiveValue(const Objective& objective, const Partition& part
 StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const PlanOptions& options) {
   if (model.ops.empty()) return InvalidArgumentError("the model has no ops to partition");
   if (options.devices.empty()) return InvalidArgumentError("no devices to plan for (--devices)");
-  Search search{model, profiler, CutCandidates(model)};
+  Search search{model, profiler, CutCandidates(model), options.on_chip_only};
+  if (options.on_chip_only) {
+    for (const StageDevice& d : options.devices)
+      if (d.kind != StageDevice::Kind::kEdgeTpu)
+        return InvalidArgumentError(fmt::format(
+            "--on-chip-only applies to Edge TPU devices, and {} is not one; use --devices "
+            "edgetpu:N", DeviceName(d)));
+  }
   const int64_t profiles_before = profiler.profiles_taken();
   const int64_t runs_before = profiler.pipeline_runs();
   PlanOptions effective = options;
   effective.objective.serialized_host_ms_per_stage = profiler.SerializedHostMsPerStage();
-  SEGPIPE_ASSIGN_OR_RETURN(Chosen chosen, Choose(search, effective));
+  StatusOr<Chosen> chosen_or = Choose(search, effective);
+  // The optimal search finds no finite split when every one streams: say why.
+  if (options.on_chip_only && chosen_or.status().code() == StatusCode::kFailedPrecondition &&
+      options.strategy == Strategy::kOptimal)
+    return OnChipRefusal(search, options.devices);
+  SEGPIPE_ASSIGN_OR_RETURN(Chosen chosen, std::move(chosen_or));
 
   Plan plan;
   plan.strategy = options.strategy;
@@ -285,6 +336,13 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   std::vector<double> t;
   for (const Segment& s : plan.partition.segments) {
     SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p, profiler.Profile(s.first_op, s.last_op, s.device));
+    if (options.on_chip_only && p.off_chip_bytes > 0)
+      return FailedPreconditionError(fmt::format(
+          "the {} split streams {:.2f} MiB of weights from host memory on stage {} ({}), which "
+          "--on-chip-only forbids; use --strategy optimal or auto, which search only on-chip "
+          "splits", StrategyName(options.strategy),
+          static_cast<double>(p.off_chip_bytes) / (1 << 20), plan.segments.size() + 1,
+          DeviceName(s.device)));
     plan.segments.push_back(p);
     t.push_back(p.stage_ms);
   }

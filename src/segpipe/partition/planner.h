@@ -41,6 +41,10 @@ struct PlanOptions {
   int64_t max_exhaustive_partitions = 100000;
   CoralOptions coral;
   bool allow_replication = true;          // auto: may replicate stages or the whole model
+  // Edge TPU devices only: refuse every segment that streams weights from host memory (the
+  // paper's advice: the fewest TPUs that keep every weight on chip). optimal and auto search
+  // only such splits; the other strategies fail when theirs streams.
+  bool on_chip_only = false;
   double auto_tolerance = 0.01;           // auto: fewer devices win within this fraction
 };
 
