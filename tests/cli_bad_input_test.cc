@@ -97,17 +97,17 @@ class CliBadInputTest : public ::testing::Test {
 
 TEST_F(CliBadInputTest, MissingFile) {
   const CliResult r = Run({"inspect", Scratch("no_such_model.tflite")});
-  ExpectOneLineError(r, StatusCode::kNotFound, {"no_such_model.tflite", "no such file"});
+  ExpectOneLineError(r, StatusCode::kNotFound, {"no_such_model.tflite", "no such file", "check the path"});
 }
 
 TEST_F(CliBadInputTest, DirectoryInsteadOfFile) {
   const CliResult r = Run({"inspect", dir_.string()});
-  ExpectOneLineError(r, StatusCode::kDataLoss, {"is a directory", "model file"});
+  ExpectOneLineError(r, StatusCode::kDataLoss, {"is a directory", "model file", "pass the .tflite file itself"});
 }
 
 TEST_F(CliBadInputTest, EmptyFile) {
   const CliResult r = Run({"inspect", WriteFile("empty.tflite", {})});
-  ExpectOneLineError(r, StatusCode::kDataLoss, {"empty.tflite", "empty"});
+  ExpectOneLineError(r, StatusCode::kDataLoss, {"empty.tflite", "empty", "pass a .tflite model"});
 }
 
 TEST_F(CliBadInputTest, TruncatedModel) {
@@ -115,7 +115,7 @@ TEST_F(CliBadInputTest, TruncatedModel) {
   ASSERT_GT(bytes.size(), 100000u);
   bytes.resize(bytes.size() / 2);
   const CliResult r = Run({"inspect", WriteFile("truncated.tflite", bytes)});
-  ExpectOneLineError(r, StatusCode::kDataLoss, {"truncated.tflite", "truncated or corrupt"});
+  ExpectOneLineError(r, StatusCode::kDataLoss, {"truncated.tflite", "truncated or corrupt", "re-export or re-download"});
 }
 
 TEST_F(CliBadInputTest, CorruptModel) {
@@ -127,13 +127,13 @@ TEST_F(CliBadInputTest, CorruptModel) {
   bytes[2] = 0xff;
   bytes[3] = 0x7f;
   const CliResult r = Run({"inspect", WriteFile("corrupt.tflite", bytes)});
-  ExpectOneLineError(r, StatusCode::kDataLoss, {"corrupt.tflite", "truncated or corrupt"});
+  ExpectOneLineError(r, StatusCode::kDataLoss, {"corrupt.tflite", "truncated or corrupt", "re-export or re-download"});
 }
 
 TEST_F(CliBadInputTest, NotATfliteFile) {
   const std::string text = "this is a text file, not a model\n";
   const CliResult r = Run({"inspect", WriteFile("notes.tflite", {text.begin(), text.end()})});
-  ExpectOneLineError(r, StatusCode::kDataLoss, {"notes.tflite", "not a TFLite model"});
+  ExpectOneLineError(r, StatusCode::kDataLoss, {"notes.tflite", "not a TFLite model", "pass a .tflite model"});
 }
 
 TEST_F(CliBadInputTest, EdgeTpuCompiledModel) {
@@ -154,7 +154,7 @@ TEST_F(CliBadInputTest, ZeroSegments) {
 
 TEST_F(CliBadInputTest, MoreSegmentsThanLayers) {
   const CliResult r = Run({"compile", kSmallModel, "--segments", "1000"});
-  ExpectOneLineError(r, StatusCode::kFailedPrecondition, {"1000", "segments"});
+  ExpectOneLineError(r, StatusCode::kFailedPrecondition, {"1000", "segments", "use at most 3"});
 }
 
 TEST_F(CliBadInputTest, SplitListThatDoesNotCoverTheModel) {
@@ -175,19 +175,19 @@ TEST_F(CliBadInputTest, MalformedSplitList) {
 
 TEST_F(CliBadInputTest, UnsupportedBuiltinOp) {
   const CliResult r = Run({"run", kLstmModel, "--kernels", "reference"});
-  ExpectOneLineError(r, StatusCode::kUnimplemented, {"UNIDIRECTIONAL_SEQUENCE_LSTM", "not supported"});
+  ExpectOneLineError(r, StatusCode::kUnimplemented, {"UNIDIRECTIONAL_SEQUENCE_LSTM", "not supported", "segpipe inspect"});
 }
 
 TEST_F(CliBadInputTest, UnsupportedCustomOp) {
   const CliResult r = Run({"run", kFakeOpModel, "--kernels", "reference"});
-  ExpectOneLineError(r, StatusCode::kUnimplemented, {"fake-op-double", "not supported"});
+  ExpectOneLineError(r, StatusCode::kUnimplemented, {"fake-op-double", "not supported", "segpipe inspect"});
 }
 
 TEST_F(CliBadInputTest, WrongImageFormatForClassify) {
   const std::string text = "GIF89a, or anything else that is not BMP, PNG or JPEG\n";
   const std::string image = WriteFile("image.gif", {text.begin(), text.end()});
   const CliResult r = Run({"classify", kMobileNet, image});
-  ExpectOneLineError(r, StatusCode::kInvalidArgument, {"image.gif", "not a BMP, PNG or JPEG image"});
+  ExpectOneLineError(r, StatusCode::kInvalidArgument, {"image.gif", "not a BMP, PNG or JPEG image", "convert it"});
 }
 
 TEST_F(CliBadInputTest, ZeroDevices) {
@@ -204,6 +204,32 @@ TEST_F(CliBadInputTest, ModelTooLargeForAnExhaustivePlan) {
   const CliResult r = Run({"plan", kMobileNet, "--strategy", "exhaustive", "--devices", "edgetpu:4",
                            "--max-partitions", "10"});
   ExpectOneLineError(r, StatusCode::kFailedPrecondition, {"--max-partitions", "--strategy optimal"});
+}
+
+// The paper's FC model at n = 3000: a hidden layer of 8.6 MiB, more than one Edge TPU caches, so
+// no number of TPUs keeps every weight on chip.
+TEST_F(CliBadInputTest, ModelTooLargeForAnyPlan) {
+  const std::string model = Scratch("fc3000.tflite");
+  ASSERT_EQ(Run({"synth", "fc", "--hidden", "3000", "--calibration-inputs", "0", "-o", model})
+                .exit_code, 0);
+  const CliResult r = Run({"plan", model, "--devices", "edgetpu:4", "--on-chip-only"});
+  ExpectOneLineError(r, StatusCode::kFailedPrecondition,
+                     {"too large for any plan", "layer 2", "drop --on-chip-only"});
+}
+
+TEST_F(CliBadInputTest, TooFewTpusToKeepEveryWeightOnChip) {
+  const std::string model = Scratch("fc2620.tflite");
+  ASSERT_EQ(Run({"synth", "fc", "--hidden", "2620", "--calibration-inputs", "0", "-o", model})
+                .exit_code, 0);
+  const CliResult r =
+      Run({"plan", model, "--devices", "edgetpu:2", "--strategy", "auto", "--on-chip-only"});
+  ExpectOneLineError(r, StatusCode::kFailedPrecondition,
+                     {"2 Edge TPUs", "at least 3", "--devices edgetpu:3"});
+}
+
+TEST_F(CliBadInputTest, OnChipOnlyWithCpuDevices) {
+  const CliResult r = Run({"plan", kMobileNet, "--devices", "cpu:2", "--on-chip-only"});
+  ExpectOneLineError(r, StatusCode::kInvalidArgument, {"cpu:0", "--devices edgetpu:N"});
 }
 
 TEST_F(CliBadInputTest, UnknownFlag) {

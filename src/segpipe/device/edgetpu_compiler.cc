@@ -63,7 +63,8 @@ StatusOr<std::vector<int>> SegmentLayerCounts(const std::vector<int64_t>& layer_
     return InvalidArgumentError(fmt::format("--segments must be at least 1, got {}", num_segments));
   if (num_segments > num_layers)
     return FailedPreconditionError(fmt::format(
-        "cannot cut a model of {} layers into {} segments", num_layers, num_segments));
+        "cannot cut a model of {} layers into {} segments; use at most {}", num_layers, num_segments,
+        num_layers));
   std::vector<int> counts;
   switch (split.kind) {
     case SplitKind::kUniform: {

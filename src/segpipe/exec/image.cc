@@ -200,7 +200,7 @@ StatusOr<Image> ReadImageFile(const std::string& path) {
   if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
     return DecodeJpeg(path, bytes);
   }
-  return InvalidArgumentError(fmt::format("{}: not a BMP, PNG or JPEG image", path));
+  return InvalidArgumentError(fmt::format("{}: not a BMP, PNG or JPEG image; convert it to one of these", path));
 }
 
 Image ConvertChannels(const Image& image, int channels) {

@@ -48,7 +48,10 @@ StatusOr<std::unique_ptr<Kernel>> PrepareReferenceKernel(const Model& model, int
     case OpType::kUnknownBuiltin:
     case OpType::kCustom: break;
   }
-  return reference::Unsupported(model, op_index, "this operator is not supported on the CPU");
+  return reference::Unsupported(model, op_index,
+                                "this operator is not supported on the CPU; convert the model "
+                                "without it (`segpipe inspect` lists the model's ops and marks "
+                                "the unsupported ones)");
 }
 
 }  // namespace segpipe

@@ -338,18 +338,20 @@ StatusOr<std::vector<int32_t>> ReadTensorList(const flatbuffers::Vector<int32_t>
 }  // namespace
 
 StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes) {
-  if (bytes.empty()) return DataLossError("the file is empty");
+  if (bytes.empty()) return DataLossError("the file is empty; pass a .tflite model (re-export or re-download it)");
   if (bytes.size() < 8)
-    return DataLossError(fmt::format("the file is truncated ({} bytes): not a TFLite model", bytes.size()));
+    return DataLossError(fmt::format("the file is truncated ({} bytes): not a TFLite model; pass a .tflite model", bytes.size()));
   if (bytes.size() >= FLATBUFFERS_MAX_BUFFER_SIZE)
     return UnimplementedError("the file is 2 GiB or larger; segpipe reads smaller models only");
   if (!flatbuffers::BufferHasIdentifier(bytes.data(), fb::ModelIdentifier()))
     return DataLossError(
-        "not a TFLite model: the file lacks the 'TFL3' identifier (corrupt, or another format)");
+        "not a TFLite model: the file lacks the 'TFL3' identifier (corrupt, or another format); "
+        "pass a .tflite model");
   flatbuffers::Verifier verifier(bytes.data(), bytes.size(), kMaxVerifierDepth, kMaxVerifierTables);
   if (!fb::VerifyModelBuffer(verifier))
     return DataLossError(
-        "the TFLite file is truncated or corrupt: its flatbuffer structure does not verify");
+        "the TFLite file is truncated or corrupt: its flatbuffer structure does not verify; "
+        "re-export or re-download it");
   const fb::Model& fb_model = *fb::GetModel(bytes.data());
   SEGPIPE_RETURN_IF_ERROR(RefuseEdgeTpuModel(fb_model));
   if (fb_model.version() != 3)
@@ -391,10 +393,10 @@ StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes) {
 StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return NotFoundError(fmt::format("{}: no such file", path));
+    if (errno == ENOENT) return NotFoundError(fmt::format("{}: no such file (check the path)", path));
     return DataLossError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   }
-  if (S_ISDIR(st.st_mode)) return DataLossError(fmt::format("{}: is a directory, not a model file", path));
+  if (S_ISDIR(st.st_mode)) return DataLossError(fmt::format("{}: is a directory, not a model file; pass the .tflite file itself", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) return DataLossError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
