@@ -219,7 +219,8 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
       return search.Cost(first, last, devices[0]);
     };
     SEGPIPE_ASSIGN_OR_RETURN(std::vector<ReplicatedSplit> best,
-                             BestReplicatedSplits(n, max_devices, cost));
+                             BestReplicatedSplits(n, max_devices, cost,
+                                                  options.objective.serialized_host_ms_per_stage));
     for (const ReplicatedSplit& r : best) {
       if (r.devices_used == 0 || r.last_unit.size() == static_cast<size_t>(r.devices_used))
         continue;  // no layout, or nothing replicated: the plain row covers it

@@ -19,15 +19,18 @@ struct ReplicatedSplit {
   std::vector<int> last_unit;    // per stage
   std::vector<int> replicas;     // per stage, >= 1
   std::vector<double> stage_ms;  // per stage, one device's time
-  double period_ms = 0;          // max(stage_ms / replicas)
+  double period_ms = 0;          // max(stage_ms / replicas, stages x serialized host work)
   int devices_used = 0;          // sum(replicas)
 };
 
 // best[d - 1] = the split with the smallest period using exactly d devices (d = 1..max_devices),
 // any number of stages, any replication; exact over all such layouts (dynamic programming over
-// (devices used, last unit), O(max_devices^2 * n^2) steps, n(n+1)/2 segment costs).
+// (devices used, last unit), O(max_devices^2 * n^2) steps, n(n+1)/2 segment costs). With
+// serialized host work h > 0 (Objective::serialized_host_ms_per_stage) a layout of S stages has
+// a period of at least S x h; the search then also tracks the stage count (x max_devices steps).
 StatusOr<std::vector<ReplicatedSplit>> BestReplicatedSplits(int num_units, int max_devices,
-                                                            const UniformCostFn& cost);
+                                                            const UniformCostFn& cost,
+                                                            double serialized_host_ms_per_stage = 0);
 
 }  // namespace segpipe
 
