@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds segpipe and runs every test: a Release build with warnings as
 # errors, then the whole suite again under AddressSanitizer + UBSan, then the concurrency tests
-# under ThreadSanitizer. This is exactly what CI runs (.ci/run).
+# under ThreadSanitizer, then each libFuzzer target for 60 s with a fixed seed. This is exactly
+# what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
