@@ -11,7 +11,10 @@ jobs=$(nproc)
 echo "== release build + tests"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGPIPE_WERROR=ON >/dev/null
 ninja -C build
-ctest --test-dir build --output-on-failure -j "$jobs"
+# Tests labelled `perf` compare wall-clock timings (the paced runtime against the simulator): a
+# shared CI machine makes them fail at random, so they run on their own, on a quiet machine:
+#   ctest --test-dir build -L perf      (docs/benchmarks.md records the last run)
+ctest --test-dir build --output-on-failure -j "$jobs" -LE perf
 
 echo "== AddressSanitizer + UBSan build + tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \

@@ -1,7 +1,8 @@
 // The simulator and the threaded runtime with paced Edge TPU devices agree within 3% on the
 // paper's FC and CONV pipelines (2-4 modelled Edge TPUs, both host profiles, batch 50).
-// Wall-clock based: the threaded side takes the best of a few runs, because a shared 2-core
-// machine can only make a paced run slower than its model, never faster. Where permitted the
+// Wall-clock based: the threaded side takes the best of up to six runs, because a shared 2-core
+// machine can only make a paced run slower than its model, never faster. Label `perf`: not part
+// of CI (scripts/test.sh), run with `ctest -L perf` on a quiet machine. Where permitted the
 // test runs its threads (the stage threads inherit it) under SCHED_FIFO, so that compilers
 // sharing the machine do not delay the paced wake-ups; otherwise it runs as it is.
 #include <sched.h>
@@ -17,7 +18,7 @@
 namespace segpipe {
 namespace {
 
-constexpr int kTries = 3;
+constexpr int kTries = 6;
 constexpr double kTolerance = 0.03;
 
 class RunAgreementTest : public ::testing::Test {
