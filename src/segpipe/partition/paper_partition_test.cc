@@ -170,6 +170,30 @@ TEST(PaperPartitionTest, OnChipOnlyFindsTheFewestTpusThatAvoidHostMemory) {
   EXPECT_EQ(MakePlan(model, profiler, options).status().code(), StatusCode::kFailedPrecondition);
 }
 
+// 256x256x128 int8 activations (8 MiB) fill an Edge TPU by themselves: only the first segment,
+// fed the small image, can keep weights on chip, so more TPUs make it impossible.
+TEST(PaperPartitionTest, OnChipOnlySaysWhenFewerSegmentsWouldFit) {
+  synth::ConvConfig config;
+  config.filters = 128;
+  config.size = 256;
+  config.calibration_inputs = 0;
+  auto m = synth::SynthesizeConv(config);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  PlanOptions options;
+  options.strategy = Strategy::kOptimal;
+  options.on_chip_only = true;
+  options.devices = *ParseStageDevices("edgetpu:2");
+  ModelProfiler profiler(m->model);
+  auto refused = MakePlan(m->model, profiler, options);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("a split into 1 does"), std::string::npos)
+      << refused.status().ToString();
+  options.strategy = Strategy::kAuto;
+  auto plan = MakePlan(m->model, profiler, options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->partition.segments.size(), 1u);
+}
+
 TEST(PaperPartitionTest, ExhaustiveRefusesBeyondTheLimitOnARealModel) {
   const Model model = Fc(100);
   ModelProfiler profiler(model);

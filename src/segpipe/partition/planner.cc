@@ -43,32 +43,42 @@ struct Search {
   }
 };
 
-// Why no plan over `devices` keeps every weight on chip: a layer no Edge TPU can hold alone
-// (no plan at all), or the fewest Edge TPUs that can (found exactly over contiguous splits).
+// Why no plan over `devices` keeps every weight on chip: no contiguous split at all (a layer no
+// Edge TPU can hold with the activation it receives), or the fewest Edge TPUs that can, found
+// exactly over contiguous splits.
 Status OnChipRefusal(Search& search, std::span<const StageDevice> devices) {
   const int n = search.num_units();
-  for (int u = 0; u < n; ++u) {
-    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
-                             search.profiler.Profile(search.first_op(u), search.unit_ends[u],
-                                                     devices[0]));
-    if (p.off_chip_bytes > 0)
-      return FailedPreconditionError(fmt::format(
-          "the model is too large for any plan that keeps every weight on chip: layer {} (ops "
-          "{}-{}) alone has {:.2f} MiB of weights, more than one Edge TPU caches; drop "
-          "--on-chip-only to let its weights stream from host memory",
-          u + 1, search.first_op(u), search.unit_ends[u],
-          static_cast<double>(p.on_chip_bytes + p.off_chip_bytes) / (1 << 20)));
-  }
+  constexpr int kNone = std::numeric_limits<int>::max();
   // fewest[k]: fewest on-chip segments covering the first k units.
-  std::vector<int> fewest(n + 1, std::numeric_limits<int>::max());
+  std::vector<int> fewest(n + 1, kNone);
   fewest[0] = 0;
   for (int last = 0; last < n; ++last)
     for (int first = last; first >= 0; --first) {
-      if (fewest[first] == std::numeric_limits<int>::max()) continue;
+      if (fewest[first] == kNone) continue;
       SEGPIPE_ASSIGN_OR_RETURN(double cost, search.Cost(first, last, devices[0]));
       if (cost < std::numeric_limits<double>::infinity())
         fewest[last + 1] = std::min(fewest[last + 1], fewest[first] + 1);
     }
+  if (fewest[n] == kNone) {
+    // The first layer no on-chip segment reaches past.
+    int reach = 0;
+    for (int k = 0; k <= n; ++k)
+      if (fewest[k] != kNone) reach = k;
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                             search.profiler.Profile(search.first_op(reach),
+                                                     search.unit_ends[reach], devices[0]));
+    return FailedPreconditionError(fmt::format(
+        "the model is too large for any plan that keeps every weight on chip: layer {} (ops "
+        "{}-{}, {:.2f} MiB of weights) does not fit on one Edge TPU together with the activation "
+        "it receives; drop --on-chip-only to let weights stream from host memory",
+        reach + 1, search.first_op(reach), search.unit_ends[reach],
+        static_cast<double>(p.on_chip_bytes + p.off_chip_bytes) / (1 << 20)));
+  }
+  if (fewest[n] <= static_cast<int>(devices.size()))  // fewer, larger segments fit; more do not
+    return FailedPreconditionError(fmt::format(
+        "no split into exactly {} segments keeps every weight on chip (later segments must also "
+        "hold their input activation), but a split into {} does: use --devices edgetpu:{} or "
+        "--strategy auto", devices.size(), fewest[n], fewest[n]));
   return FailedPreconditionError(fmt::format(
       "no split over {} Edge TPU{} keeps every weight on chip; it takes at least {} (try "
       "--devices edgetpu:{}, or drop --on-chip-only to let weights stream)",
