@@ -25,33 +25,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::RunWithDeadline;
 using testing::ToyDevice;
-using testing::ToyEvaluate;
+using testing::ToyExpected;
+using Io = testing::ToyIo;
 using testing::ToyResidualModel;
 
-constexpr int kWidth = 16;
-
-std::vector<uint8_t> InputFor(int64_t k) {
-  std::vector<uint8_t> in(kWidth);
-  for (int i = 0; i < kWidth; ++i) in[static_cast<size_t>(i)] = static_cast<uint8_t>(k * 13 + i);
-  return in;
-}
-
-// Outputs (t5, t2) of the unsegmented toy model for input k.
-std::vector<std::vector<uint8_t>> ExpectedFor(const Model& m, int64_t k) {
-  std::vector<std::vector<uint8_t>> values(m.tensors.size(), std::vector<uint8_t>(kWidth));
-  values[0] = InputFor(k);
-  ToyEvaluate(m, values);
-  return {values[5], values[2]};
-}
-
-// Buffers of one input and its two outputs, with the span lists Push/Pop take.
-struct Io {
-  std::vector<uint8_t> in, out0 = std::vector<uint8_t>(kWidth), out1 = std::vector<uint8_t>(kWidth);
-  std::vector<std::span<const uint8_t>> ins;
-  std::vector<std::span<uint8_t>> outs;
-  explicit Io(int64_t k) : in(InputFor(k)), ins{in}, outs{out0, out1} {}
-  Io(const Io&) = delete;
-};
 
 // A toy device with faults on command: it stalls at one input until Release() (or Cancel()),
 // and can sleep per input to stay busy. Cancel() also ends a busy sleep early. Counts Cancel
@@ -139,7 +116,7 @@ void WaitUntilSettled(const std::atomic<int64_t>& value) {
 }
 
 TEST(PipelineFaultsTest, StallThenRecoverAnswersEveryInputInOrder) {
-  const Model m = ToyResidualModel(kWidth);
+  const Model m = ToyResidualModel();
   for (int stage = 0; stage < 3; ++stage) {
     SCOPED_TRACE(stage);
     RunWithDeadline([&] {
@@ -181,7 +158,7 @@ TEST(PipelineFaultsTest, StallThenRecoverAnswersEveryInputInOrder) {
       for (int k = 0; k < kInputs; ++k) {
         EXPECT_EQ(results[k]->sequence, k);
         ASSERT_TRUE(results[k]->status.ok()) << k << ": " << results[k]->status.ToString();
-        const auto expected = ExpectedFor(m, k);
+        const auto expected = ToyExpected(m, k);
         EXPECT_EQ(out0[k], expected[0]) << k;
         EXPECT_EQ(out1[k], expected[1]) << k;
       }
@@ -193,7 +170,7 @@ TEST(PipelineFaultsTest, StallThenRecoverAnswersEveryInputInOrder) {
 }
 
 TEST(PipelineFaultsTest, ConsumerThatStopsReadingDoesNotBlockFinish) {
-  const Model m = ToyResidualModel(kWidth);
+  const Model m = ToyResidualModel();
   for (int capacity : {1, 3}) {
     SCOPED_TRACE(capacity);
     RunWithDeadline([&] {
@@ -219,7 +196,7 @@ TEST(PipelineFaultsTest, ConsumerThatStopsReadingDoesNotBlockFinish) {
         ASSERT_TRUE(r.has_value());
         EXPECT_EQ(r->sequence, k);
         ASSERT_TRUE(r->status.ok());
-        EXPECT_EQ(io.out0, ExpectedFor(m, k)[0]);
+        EXPECT_EQ(io.out0, ToyExpected(m, k)[0]);
       }
       WaitUntilSettled(accepted);
       // Memory stays bounded: the producer is blocked with at most a pool's worth inside.
@@ -237,7 +214,7 @@ TEST(PipelineFaultsTest, ConsumerThatStopsReadingDoesNotBlockFinish) {
 }
 
 TEST(PipelineFaultsTest, CancellationMidBatchAnswersEveryInput) {
-  const Model m = ToyResidualModel(kWidth);
+  const Model m = ToyResidualModel();
   for (int stage = 0; stage < 3; ++stage) {
     SCOPED_TRACE(stage);
     RunWithDeadline([&] {
@@ -273,7 +250,7 @@ TEST(PipelineFaultsTest, CancellationMidBatchAnswersEveryInput) {
         if (statuses[k].ok()) {
           ++ok;
           EXPECT_LT(k, kStallAt);
-          const auto expected = ExpectedFor(m, k);
+          const auto expected = ToyExpected(m, k);
           EXPECT_EQ(ios[k]->out0, expected[0]);
           EXPECT_EQ(ios[k]->out1, expected[1]);
         } else {
@@ -289,7 +266,7 @@ TEST(PipelineFaultsTest, CancellationMidBatchAnswersEveryInput) {
 }
 
 TEST(PipelineFaultsTest, DestructionWhileEveryStageIsBusyJoinsPromptly) {
-  const Model m = ToyResidualModel(kWidth);
+  const Model m = ToyResidualModel();
   for (int busy_stage = 0; busy_stage < 3; ++busy_stage) {
     SCOPED_TRACE(busy_stage);
     RunWithDeadline([&] {
@@ -319,7 +296,7 @@ TEST(PipelineFaultsTest, DestructionWhileEveryStageIsBusyJoinsPromptly) {
 }
 
 TEST(PipelineFaultsTest, StopWhileProducerAndConsumerAreActiveReleasesBoth) {
-  const Model m = ToyResidualModel(kWidth);
+  const Model m = ToyResidualModel();
   RunWithDeadline([&] {
     FaultyToyDevice* dev = nullptr;
     auto p = Pipeline::Create(m, kSplit, Devices(2, -1, 2000us, &dev));
@@ -336,7 +313,7 @@ TEST(PipelineFaultsTest, StopWhileProducerAndConsumerAreActiveReleasesBoth) {
     std::thread consumer([&] {
       Io io(0);
       while (std::optional<PopResult> r = (*p)->Pop(io.outs)) {
-        if (r->status.ok() && io.out0 != ExpectedFor(m, r->sequence)[0]) wrong.store(true);
+        if (r->status.ok() && io.out0 != ToyExpected(m, r->sequence)[0]) wrong.store(true);
         answered.fetch_add(1);
       }
     });

@@ -20,37 +20,16 @@ namespace {
 using namespace std::chrono_literals;
 using testing::RunWithDeadline;
 using testing::ToyDevice;
-using testing::ToyEvaluate;
+using testing::ToyExpected;
+using Io = testing::ToyIo;
 using testing::ToyResidualModel;
 
-constexpr int kWidth = 16;
 
 std::vector<std::unique_ptr<Device>> ToyDevices(int n) {
   std::vector<std::unique_ptr<Device>> d;
   for (int i = 0; i < n; ++i) d.push_back(std::make_unique<ToyDevice>());
   return d;
 }
-
-std::vector<uint8_t> InputFor(int64_t k) {
-  std::vector<uint8_t> in(kWidth);
-  for (int i = 0; i < kWidth; ++i) in[static_cast<size_t>(i)] = static_cast<uint8_t>(k * 7 + i);
-  return in;
-}
-
-// Expected outputs (t5, t2) of the whole model for input k.
-std::vector<std::vector<uint8_t>> ExpectedFor(const Model& m, int64_t k) {
-  std::vector<std::vector<uint8_t>> values(m.tensors.size(), std::vector<uint8_t>(kWidth));
-  values[0] = InputFor(k);
-  ToyEvaluate(m, values);
-  return {values[5], values[2]};
-}
-
-struct Io {
-  std::vector<uint8_t> in, out0 = std::vector<uint8_t>(kWidth), out1 = std::vector<uint8_t>(kWidth);
-  std::vector<std::span<const uint8_t>> ins;
-  std::vector<std::span<uint8_t>> outs;
-  explicit Io(int64_t k) : in(InputFor(k)), ins{in}, outs{out0, out1} {}
-};
 
 TEST(PipelinePlanTest, ForwardsTensorsThatSkipAStage) {
   Model m = ToyResidualModel();
@@ -91,7 +70,7 @@ TEST(PipelineTest, MatchesUnsegmentedModelForEverySplit) {
       while (std::optional<PopResult> r = (*p)->Pop(out.outs)) {
         ASSERT_TRUE(r->status.ok());
         EXPECT_EQ(r->sequence, next);
-        auto expected = ExpectedFor(m, next);
+        auto expected = ToyExpected(m, next);
         EXPECT_EQ(out.out0, expected[0]) << "split size " << split.size();
         EXPECT_EQ(out.out1, expected[1]);
         ++next;
@@ -149,7 +128,7 @@ TEST(PipelineTest, FailureAtInput37Of100ReachesEveryLaterInput) {
         EXPECT_EQ(r->sequence, next);
         if (next < 37) {
           ASSERT_TRUE(r->status.ok()) << r->status.ToString();
-          EXPECT_EQ(out.out0, ExpectedFor(m, next)[0]);
+          EXPECT_EQ(out.out0, ToyExpected(m, next)[0]);
         } else {
           EXPECT_EQ(r->status.code(), StatusCode::kUnavailable);
           EXPECT_NE(r->status.message().find("input 37"), std::string::npos);
@@ -251,7 +230,7 @@ TEST(PipelineTest, CanBeRebuiltAfterAFailure) {
       for (size_t k = 0; k < ios.size(); ++k) {
         EXPECT_EQ(statuses[k].ok(), round != 0 || k < 2) << k;
         if (statuses[k].ok()) {
-          EXPECT_EQ(ios[k].out0, ExpectedFor(m, static_cast<int64_t>(k))[0]);
+          EXPECT_EQ(ios[k].out0, ToyExpected(m, static_cast<int64_t>(k))[0]);
         }
       }
     }
@@ -279,7 +258,7 @@ TEST(PipelineTest, RunBatchWorksForEveryInputCapacity) {
       std::vector<Status> statuses(ios.size());
       ASSERT_TRUE((*p)->RunBatch(ins, outs, statuses).ok());
       for (size_t k = 0; k < ios.size(); ++k)
-        EXPECT_EQ(ios[k].out1, ExpectedFor(m, static_cast<int64_t>(k))[1]);
+        EXPECT_EQ(ios[k].out1, ToyExpected(m, static_cast<int64_t>(k))[1]);
     });
   }
 }
@@ -328,7 +307,7 @@ TEST(PipelineTest, DeferredWakeUpsLoseNothingWithPacedAndPlainStages) {
       Io out(0);
       while (std::optional<PopResult> r = (*p)->Pop(out.outs)) {
         ASSERT_TRUE(r->status.ok());
-        EXPECT_EQ(out.out0, ExpectedFor(m, next)[0]);
+        EXPECT_EQ(out.out0, ToyExpected(m, next)[0]);
         ++next;
       }
       producer.join();

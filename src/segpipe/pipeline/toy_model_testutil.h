@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <span>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -95,6 +96,41 @@ void RunWithDeadline(Fn fn, std::chrono::seconds limit = std::chrono::seconds(60
   t.join();
   done.get();
 }
+
+// Input k of a toy model of `width` bytes: a different pattern for every k.
+inline std::vector<uint8_t> ToyInput(int64_t k, int width = 16) {
+  std::vector<uint8_t> in(static_cast<size_t>(width));
+  for (int i = 0; i < width; ++i) in[static_cast<size_t>(i)] = static_cast<uint8_t>(k * 7 + i);
+  return in;
+}
+
+// Outputs (t5, t2) of the unsegmented toy model `m` for input k.
+inline std::vector<std::vector<uint8_t>> ToyExpected(const Model& m, int64_t k) {
+  const int width = m.tensors[0].shape[1];
+  std::vector<std::vector<uint8_t>> values(m.tensors.size(),
+                                           std::vector<uint8_t>(static_cast<size_t>(width)));
+  values[0] = ToyInput(k, width);
+  ToyEvaluate(m, values);
+  return {values[5], values[2]};
+}
+
+// Buffers of toy input k and its two outputs, with the span lists Pipeline::Push/Pop take.
+struct ToyIo {
+  std::vector<uint8_t> in, out0, out1;
+  std::vector<std::span<const uint8_t>> ins;
+  std::vector<std::span<uint8_t>> outs;
+  explicit ToyIo(int64_t k, int width = 16)
+      : in(ToyInput(k, width)),
+        out0(static_cast<size_t>(width)),
+        out1(static_cast<size_t>(width)),
+        ins{in},
+        outs{out0, out1} {}
+  // A copy's spans would point into the original; a move keeps them valid (the buffers move).
+  ToyIo(const ToyIo&) = delete;
+  ToyIo& operator=(const ToyIo&) = delete;
+  ToyIo(ToyIo&&) = default;
+  ToyIo& operator=(ToyIo&&) = default;
+};
 
 }  // namespace segpipe::testing
 
