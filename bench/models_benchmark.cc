@@ -139,9 +139,7 @@ Model PaperConvModel(int32_t f) {
 
 int64_t NetworkMacs(const Network& net) {
   int64_t macs = 0;
-  for (const Model& m : net.parts) {
-    for (const Op& op : m.ops) macs += ComputeOpCost(m, op).macs;
-  }
+  for (const Model& m : net.parts) macs += ModelMacs(m);
   return macs;
 }
 

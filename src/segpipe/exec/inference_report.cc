@@ -85,10 +85,4 @@ StatusOr<std::vector<std::string>> ReadLabels(const std::string& path) {
   return labels;
 }
 
-int64_t ModelMacs(const Model& model) {
-  int64_t macs = 0;
-  for (const Op& op : model.ops) macs += ComputeOpCost(model, op).macs;
-  return macs;
-}
-
 }  // namespace segpipe

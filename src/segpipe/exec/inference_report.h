@@ -42,9 +42,6 @@ StatusOr<std::vector<ClassScore>> TopK(const Tensor& scores, std::span<const uin
 // Reads a label file: line i (0-based) names class i; trailing "\r" is dropped.
 StatusOr<std::vector<std::string>> ReadLabels(const std::string& path);
 
-// Multiply-accumulates of one inference of `model` (sum of ComputeOpCost macs).
-int64_t ModelMacs(const Model& model);
-
 }  // namespace segpipe
 
 #endif  // SEGPIPE_EXEC_INFERENCE_REPORT_H_

@@ -277,6 +277,12 @@ OpCost ComputeOpCost(const Model& model, const Op& op) {
   return cost;
 }
 
+int64_t ModelMacs(const Model& model) {
+  int64_t macs = 0;
+  for (const Op& op : model.ops) macs = SaturatingAdd(macs, ComputeOpCost(model, op).macs);
+  return macs;
+}
+
 std::string QuantizationKind(const Tensor& tensor) {
   if (tensor.quant.empty()) return std::string(DataTypeName(tensor.type));
   return fmt::format("{} {}", DataTypeName(tensor.type),

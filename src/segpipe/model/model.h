@@ -145,6 +145,10 @@ struct OpCost {
 };
 OpCost ComputeOpCost(const Model& model, const Op& op);
 
+// Multiply-accumulates of one inference of `model` (sum of ComputeOpCost macs; exact for a
+// validated model, whose total ValidateAndSortModel bounds).
+int64_t ModelMacs(const Model& model);
+
 // Human-readable quantization kind of a tensor, e.g. "uint8 per-tensor", "int8 per-channel".
 std::string QuantizationKind(const Tensor& tensor);
 

@@ -291,7 +291,7 @@ StatusOr<ModelSweep> SweepModel(PaperFamily family, int size, const Model& model
   ModelSweep sweep;
   sweep.family = family;
   sweep.size = size;
-  for (const Op& op : model.ops) sweep.macs += ComputeOpCost(model, op).macs;
+  sweep.macs = ModelMacs(model);
   sweep.single = table.Result(0, units - 1);
   sweep.single_ms = sweep.single.device_ms;
 

@@ -27,9 +27,7 @@ TEST(SynthFcTest, HasThePapersShapesAndOps) {
   EXPECT_EQ(model.tensor(model.inputs[0]).shape, (std::vector<int32_t>{1, 64}));
   EXPECT_EQ(model.tensor(model.outputs[0]).shape, (std::vector<int32_t>{1, 10}));
   EXPECT_EQ(model.tensor(model.inputs[0]).type, DataType::kInt8);
-  int64_t macs = 0;
-  for (const Op& op : model.ops) macs += ComputeOpCost(model, op).macs;
-  EXPECT_EQ(macs, 140 * (64 + 10 + 3 * 140));  // SYSTEM.md: n (I + O + 3n)
+  EXPECT_EQ(ModelMacs(model), 140 * (64 + 10 + 3 * 140));  // SYSTEM.md: n (I + O + 3n)
   const Tensor& w = model.tensor(model.ops[2].inputs[1]);
   EXPECT_EQ(w.shape, (std::vector<int32_t>{140, 140}));
   EXPECT_EQ(w.quant.scale.size(), 1u);  // per-tensor
@@ -58,9 +56,7 @@ TEST(SynthConvTest, HasThePapersShapesAndPerChannelWeights) {
     EXPECT_EQ(out.quant.zero_point[0], -128);  // ReLU output range starts at 0
   }
   EXPECT_EQ(model.tensor(model.ops[0].inputs[1]).shape, (std::vector<int32_t>{8, 3, 3, 3}));
-  int64_t macs = 0;
-  for (const Op& op : model.ops) macs += ComputeOpCost(model, op).macs;
-  EXPECT_EQ(macs, 16 * 16 * 9 * 8 * (3 + 4 * 8));
+  EXPECT_EQ(ModelMacs(model), 16 * 16 * 9 * 8 * (3 + 4 * 8));
 }
 
 TEST(SynthTest, SameSeedSameModelDifferentSeedDifferentWeights) {
