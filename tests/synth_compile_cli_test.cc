@@ -12,23 +12,14 @@
 
 #include "segpipe/core/status.h"
 #include "segpipe/tflite/reader.h"
+#include "tflite_test_support.h"
 
 namespace segpipe {
 namespace {
 
-namespace fs = std::filesystem;
+using testing_support::RunCli;
 
-std::string RunCli(const std::string& args, int* exit_code) {
-  const std::string cmd = fmt::format("'{}/segpipe' {} 2>&1", SEGPIPE_BINARY_DIR, args);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  const int status = pclose(pipe.release());
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+namespace fs = std::filesystem;
 
 fs::path WorkDir() {
   const fs::path dir = fs::path(SEGPIPE_BINARY_DIR) / "synth_compile_cli_test";

@@ -18,6 +18,8 @@
 namespace segpipe {
 namespace {
 
+using testing_support::RunCli;
+
 using ::testing::HasSubstr;
 using testing_support::CorpusModelPaths;
 using testing_support::SharedPath;
@@ -90,18 +92,6 @@ TEST(TfliteCorpusTest, InspectCountsMobileNetV2OpsAndMacs) {
   ASSERT_EQ(s.inputs.size(), 1u);
   EXPECT_EQ(s.inputs[0].shape, (std::vector<int32_t>{1, 224, 224, 3}));
   EXPECT_EQ(s.inputs[0].quantization, "uint8 per-tensor");
-}
-
-std::string RunCli(const std::string& args, int* exit_code) {
-  const std::string cmd = fmt::format("'{}/segpipe' {} 2>&1", SEGPIPE_BINARY_DIR, args);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  const int status = pclose(pipe.release());
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
 }
 
 TEST(TfliteCorpusTest, InspectCommandPrintsJsonAndMapsErrorsToExitCodes) {

@@ -1,10 +1,14 @@
 // See tflite_test_support.h.
 #include "tflite_test_support.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -155,6 +159,18 @@ StatusOr<std::vector<std::vector<std::vector<uint8_t>>>> RunReferenceRuntime(
     }
   }
   return outputs;
+}
+
+std::string RunCli(const std::string& args, int* exit_code) {
+  const std::string cmd = fmt::format("'{}/segpipe' {} 2>&1", SEGPIPE_BINARY_DIR, args);
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
+  const int status = pclose(pipe.release());
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
 }
 
 }  // namespace segpipe::testing_support

@@ -12,6 +12,10 @@
 
 namespace segpipe::testing_support {
 
+// Runs the built `segpipe` with `args` (already quoted for sh), stdout and stderr together;
+// *exit_code is its exit status, -1 when it did not exit normally.
+std::string RunCli(const std::string& args, int* exit_code);
+
 // Every .tflite file under shared/models, sorted.
 std::vector<std::string> CorpusModelPaths();
 std::string SharedPath(const std::string& relative);  // SEGPIPE_SHARED_DIR/relative
