@@ -79,7 +79,9 @@ int ZooGraph::Conv(int x, int filters, int kernel_h, int kernel_w, int stride, P
   const int fan_in = kernel_h * kernel_w * in.channels;
   const float gain = activation == Activation::kNone ? 3.0f : 6.0f;
   n.weights = Uniform(static_cast<size_t>(filters) * fan_in, std::sqrt(gain / fan_in));
-  if (bn != ZooBn::kNoBias) n.bias = Uniform(static_cast<size_t>(filters), 0.1f);
+  // TFLite's int8 convs need a bias tensor: a conv without one gets zeros.
+  n.bias = bn == ZooBn::kNoBias ? std::vector<float>(static_cast<size_t>(filters), 0.0f)
+                                : Uniform(static_cast<size_t>(filters), 0.1f);
   return Push(std::move(n));
 }
 
@@ -251,7 +253,7 @@ Buffer ConvForward(const ZooNode& n, const ZooNode& in, const Buffer& x) {
   for (int h = 0; h < n.height; ++h) {
     for (int w = 0; w < n.width; ++w) {
       float* acc = &y[(static_cast<size_t>(h) * n.width + w) * oc];
-      if (!n.bias.empty()) std::copy(n.bias.begin(), n.bias.end(), acc);
+      std::copy(n.bias.begin(), n.bias.end(), acc);
       for (int r = 0; r < kh; ++r) {
         const int ih = h * n.stride - pad_h + r;
         if (ih < 0 || ih >= in.height) continue;

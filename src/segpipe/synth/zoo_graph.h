@@ -44,7 +44,7 @@ enum class ZooBn : uint8_t {
   kNone,
   kFoldedIntoBiaslessConv,  // conv without bias + BN: the folded bias is new
   kFoldedIntoBiasedConv,    // conv with its own bias + BN (Keras ResNet v1)
-  kNoBias,                  // neither bias nor BN: the conv has no bias input (DenseNet)
+  kNoBias,                  // neither bias nor BN (DenseNet): the int8 conv gets a zero bias
 };
 
 struct ZooNode {

@@ -46,6 +46,7 @@ void CountBatchNorms(const ZooGraph& graph, ZooParameters& p) {
     if (n.op == internal::ZooOp::kBatchNorm) p.bn_unfolded += n.channels;
     if (n.bn == internal::ZooBn::kFoldedIntoBiaslessConv) p.bn_into_biasless_conv += n.channels;
     if (n.bn == internal::ZooBn::kFoldedIntoBiasedConv) p.bn_into_biased_conv += n.channels;
+    if (n.bn == internal::ZooBn::kNoBias) p.zero_bias += n.channels;
   }
 }
 

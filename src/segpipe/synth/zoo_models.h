@@ -45,13 +45,19 @@ struct ZooParameters {
   int64_t bn_into_biasless_conv = 0;  // channels; the folded bias is new
   int64_t bn_into_biased_conv = 0;    // channels; the conv had a bias already (Keras ResNet v1)
   int64_t bn_unfolded = 0;            // channels kept as MUL + ADD (2 values each)
+  // Convs the original has without bias and without BN (DenseNet) still get a zero bias,
+  // because TFLite's int8 conv kernels require one: elements in `deployed` the original lacks.
+  int64_t zero_bias = 0;
 
   // The count as Keras' model.count_params() reports it for the original.
   int64_t Keras() const {
-    return deployed + 3 * bn_into_biasless_conv + 4 * bn_into_biased_conv + 2 * bn_unfolded;
+    return deployed - zero_bias + 3 * bn_into_biasless_conv + 4 * bn_into_biased_conv +
+           2 * bn_unfolded;
   }
   // The count as sum(p.numel() for p in model.parameters()) reports it in PyTorch.
-  int64_t PyTorch() const { return deployed + bn_into_biasless_conv + 2 * bn_into_biased_conv; }
+  int64_t PyTorch() const {
+    return deployed - zero_bias + bn_into_biasless_conv + 2 * bn_into_biased_conv;
+  }
 };
 
 struct ZooModel {

@@ -96,8 +96,7 @@ Model QuantizeZoo(const ZooGraph& graph, const ZooRanges& ranges, std::string de
         const std::vector<float> scales = SymmetricScales(n.weights, n.channels, inner);
         const int32_t w = b.Weights(n.name + "/kernel", {n.channels, n.kernel_h, n.kernel_w, ic},
                                     n.weights, scales, inner, 0);
-        const int32_t bias =
-            n.bias.empty() ? -1 : b.Bias(n.name + "/bias", n.bias, in_scale(n), scales);
+        const int32_t bias = b.Bias(n.name + "/bias", n.bias, in_scale(n), scales);
         b.AddOp(OpType::kConv2D, kConvVersion, {in(n), w, bias}, y, o);
         break;
       }
