@@ -254,6 +254,16 @@ void BindZeroPoints(const QuantizedAttrSpec& spec, int32_t weights_zero_point_va
   if (spec.output_zero_point != 0) primitive.BindZeroPoint(DNNL_ARG_DST, spec.output_zero_point);
 }
 
+bool Int8DotProductsAreExact() {
+  static const bool exact = [] {
+    using dnnl::cpu_isa;
+    const cpu_isa isa = dnnl::get_effective_cpu_isa();
+    return isa == cpu_isa::avx512_core_vnni || isa == cpu_isa::avx512_core_bf16 ||
+           isa == cpu_isa::avx512_core_amx || isa == cpu_isa::avx2_vnni;
+  }();
+  return exact;
+}
+
 void UseThreads(int num_threads) { omp_set_num_threads(std::max(1, num_threads)); }
 
 dnnl::memory ReorderWeights(const dnnl::memory::desc& user, const void* data,

@@ -150,6 +150,15 @@ class PrimitiveKernel final : public Kernel {
   int dst_slot_;
 };
 
+// Whether oneDNN's int8 convolutions and matmuls compute TFLite's int32 sums exactly on this
+// CPU: only with VNNI (vpdpbusd, AVX-512 VNNI or AVX-VNNI). Without it oneDNN multiplies
+// through 16-bit pair sums (vpmaddubsw), which saturate for a uint8 source (outputs off by up
+// to 255 quanta on mobilenet_v1_0.25_128_quant's layers), and for an int8 source it halves the
+// weights to avoid that ("sa0.5" in ONEDNN_VERBOSE), dropping every odd weight's last bit (up
+// to 11 quanta on tf2_mobilenet_v2_1.0_224_ptq's first layer). Decided once, from oneDNN's
+// effective ISA (which ONEDNN_MAX_CPU_ISA can lower).
+bool Int8DotProductsAreExact();
+
 // Reorders constant weights given in `user` layout into the layout `target` a primitive chose.
 // Runs once at Prepare.
 dnnl::memory ReorderWeights(const dnnl::memory::desc& user, const void* data,

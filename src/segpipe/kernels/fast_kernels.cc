@@ -3,10 +3,17 @@
 // Ops without a fast version, and configurations the fast kernels do not cover, get nullptr so
 // the executor falls back to the reference kernel; the reference kernel is also the one that
 // reports unsupported ops and types.
+//
+// On CPUs where oneDNN's int8 arithmetic is not exact (no VNNI; see Int8DotProductsAreExact)
+// only the fast kernels that are exact remain: the direct depthwise convolution. The others
+// would depart from TFLite's integer semantics by many quanta, so the reference kernels run
+// them: the fast set is slower there, never wrong.
 #include <memory>
 
 #include "segpipe/kernels/dnnl_conv.h"
+#include "segpipe/kernels/dnnl_depthwise.h"
 #include "segpipe/kernels/dnnl_matmul.h"
+#include "segpipe/kernels/dnnl_util.h"
 #include "segpipe/kernels/kernel.h"
 
 namespace segpipe {
@@ -24,6 +31,12 @@ StatusOr<std::unique_ptr<Kernel>> PrepareFastKernel(const Model& model, int op_i
   }
   for (int32_t t : op.outputs) {
     if (t < 0 || t >= num_tensors) return std::unique_ptr<Kernel>();
+  }
+  if (!dnnl_kernels::Int8DotProductsAreExact()) {
+    if (op.type == OpType::kDepthwiseConv2D) {
+      return PrepareDirectDepthwiseConv2D(model, op_index, options);
+    }
+    return std::unique_ptr<Kernel>();
   }
   switch (op.type) {
     case OpType::kConv2D:

@@ -19,6 +19,7 @@
 
 #include "segpipe/kernels/kernel.h"
 #include "segpipe/kernels/dnnl_layer_models.h"
+#include "segpipe/kernels/dnnl_util.h"
 #include "segpipe/model/model.h"
 #include "segpipe/tflite/reader.h"
 
@@ -32,7 +33,8 @@ struct Comparison {
 
 // Runs `op_index` of `model` with the reference and the fast kernel on the same random inputs
 // (`trials` draws) and reports the largest difference. Fails the test if the fast kernel is
-// missing while `expect_fast` says one exists.
+// missing, except where this CPU leaves the op to the reference kernel (no VNNI: oneDNN's int8
+// arithmetic is not exact there; see Int8DotProductsAreExact).
 Comparison CompareKernels(const Model& model, int op_index, uint32_t seed, int trials,
                           int num_threads = 1) {
   Comparison result;
@@ -43,8 +45,11 @@ Comparison CompareKernels(const Model& model, int op_index, uint32_t seed, int t
                                                   .num_threads = num_threads});
   EXPECT_TRUE(fast.ok()) << fast.status().ToString();
   if (!reference.ok() || !fast.ok()) return result;
-  EXPECT_NE(*fast, nullptr) << "no fast kernel for " << OpTypeName(op.type);
-  if (*fast == nullptr) return result;
+  if (*fast == nullptr) {
+    EXPECT_FALSE(dnnl_kernels::Int8DotProductsAreExact()) << "no fast kernel for "
+                                                          << OpTypeName(op.type);
+    return result;
+  }
 
   std::mt19937 rng(seed);
   std::vector<std::vector<uint8_t>> inputs;
@@ -97,7 +102,7 @@ TEST_P(BuiltLayerTest, FastMatchesReferenceWithinOne) {
   const Model model = BuildLayerModel(spec, /*seed=*/1234);
   const Comparison c = CompareKernels(model, 0, /*seed=*/99, /*trials=*/2);
   EXPECT_LE(c.max_abs_diff, 1) << spec.name;
-  EXPECT_GT(c.elements, 0);
+  EXPECT_TRUE(c.elements > 0 || !dnnl_kernels::Int8DotProductsAreExact());
 }
 
 TEST_P(BuiltLayerTest, TwoThreadsMatchReferenceWithinOne) {
