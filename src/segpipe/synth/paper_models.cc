@@ -102,8 +102,8 @@ Model Quantize(const FloatNet& net, const Calibration& calibration, std::string 
     const float in_scale = b.model().tensor(x).quant.scale[0];
     // Per-channel (axis 0) for conv, per-tensor for dense.
     const size_t rest = layer.weights.size() / static_cast<size_t>(layer.out_channels);
-    const std::vector<float> w_scales = internal::SymmetricScales(
-        layer.weights, layer.conv ? layer.out_channels : 1, rest);
+    const std::vector<float> w_scales =
+        internal::SymmetricScales(layer.weights, layer.conv ? layer.out_channels : 1, rest);
     std::vector<int32_t> w_shape = {layer.out_channels, layer.in_channels};
     if (layer.conv) w_shape = {layer.out_channels, layer.kernel, layer.kernel, layer.in_channels};
     const int32_t w = b.Weights(prefix + "/kernel", w_shape, layer.weights, w_scales, rest, 0);
