@@ -5,8 +5,18 @@
 // scales by the per-channel output scale, clips (the fused activation) and adds the output zero
 // point. Padding taps contribute nothing in both (oneDNN pads the source with its zero point).
 // Only the final rounding differs: float scaling here, fixed-point in TFLite, hence the +-1.
+//
+// CONV_2D on CPUs without VNNI (see Int8DotProductsAreExact): oneDNN's 16-bit pair sums of
+// uint8 x int8 products stay exact when every weight is within [-64, 64] (2 * 255 * 64 <
+// 2^15), and its int8-source path would halve the weights. So each centred weight w (within
+// [-127, 127] for int8, [-255, 255] for uint8) becomes P = ceil(max |w| / 64) input channels
+// whose weights sum to w and stay within [-64, 64], each input channel is read P times, and an
+// int8 source is shifted to uint8 (x + 128, zero point + 128): the same int32 sums, exactly,
+// for P times the multiply-accumulates (P = 2 for TFLite's int8 weights).
 #include "segpipe/kernels/dnnl_conv.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,10 +46,51 @@ struct ConvPrimitiveSpec {
   QuantizedAttrSpec quant;
 };
 
-StatusOr<std::unique_ptr<Kernel>> BuildConvKernel(ConvPrimitiveSpec spec, int num_threads) {
+// Runs the primitive on the source with every channel read `parts` times, as uint8 (see the
+// file comment).
+class DuplicatedSourceKernel final : public Kernel {
+ public:
+  DuplicatedSourceKernel(std::unique_ptr<BoundPrimitive> primitive, int src_slot, int dst_slot,
+                         size_t input_bytes, int parts, bool shift_int8)
+      : primitive_(std::move(primitive)),
+        src_slot_(src_slot),
+        dst_slot_(dst_slot),
+        parts_(static_cast<size_t>(parts)),
+        flip_(shift_int8 ? 0x80 : 0),
+        duplicated_(parts_ * input_bytes) {}
+  void Run(const KernelIo& io) override {
+    const uint8_t* in = io.inputs[0];
+    uint8_t* out = duplicated_.data();
+    const size_t n = duplicated_.size() / parts_;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t v = in[i] ^ flip_;
+      for (size_t j = 0; j < parts_; ++j) out[i * parts_ + j] = v;
+    }
+    primitive_->SetData(src_slot_, out);
+    primitive_->SetData(dst_slot_, io.outputs[0]);
+    primitive_->Execute();
+  }
+
+ private:
+  std::unique_ptr<BoundPrimitive> primitive_;
+  int src_slot_;
+  int dst_slot_;
+  size_t parts_;
+  uint8_t flip_;                     // int8 x -> x + 128 is x ^ 0x80
+  std::vector<uint8_t> duplicated_;  // [pixels][channels][parts], rewritten each Run
+};
+
+// `parts` > 0: spec describes the split weights and multiplied input channels of the no-VNNI
+// CONV_2D path (SplitForSaturationFreeSums).
+StatusOr<std::unique_ptr<Kernel>> BuildConvKernel(ConvPrimitiveSpec spec, int num_threads,
+                                                  int parts = 0) {
   const ConvGeometry& g = spec.geometry;
+  const bool duplicated = parts > 0;
   const memory::data_type act = ActivationDataType(spec.input->type);
-  const memory::desc src({g.batch, spec.in_channels, g.in_h, g.in_w}, act, memory::format_tag::nhwc);
+  const bool shift_int8 = duplicated && spec.input->type == DataType::kInt8;
+  if (shift_int8) spec.quant.input_zero_point += 128;
+  const memory::desc src({g.batch, spec.in_channels, g.in_h, g.in_w},
+                         duplicated ? memory::data_type::u8 : act, memory::format_tag::nhwc);
   const memory::desc dst({g.batch, spec.out_channels, g.out_h, g.out_w}, act,
                          memory::format_tag::nhwc);
   const memory::desc bias({spec.out_channels}, memory::data_type::s32, memory::format_tag::x);
@@ -78,12 +129,20 @@ StatusOr<std::unique_ptr<Kernel>> BuildConvKernel(ConvPrimitiveSpec spec, int nu
   });
   // No oneDNN implementation for this configuration: the reference kernel runs it.
   if (!status.ok()) return std::unique_ptr<Kernel>();
+  if (duplicated) {
+    return std::unique_ptr<Kernel>(std::make_unique<DuplicatedSourceKernel>(
+        std::move(primitive), src_slot, dst_slot, static_cast<size_t>(spec.input->num_bytes()),
+        parts, shift_int8));
+  }
   return std::unique_ptr<Kernel>(
       std::make_unique<PrimitiveKernel>(std::move(primitive), src_slot, dst_slot));
 }
 
 // Fills the parts of the spec both ops share; nullopt-like `false` when not covered.
-bool FillCommon(const Model& model, const Op& op, const Tensor& weights, ConvPrimitiveSpec& spec) {
+// `wide_weights`: centred weights may exceed int8 (the caller splits them; spec.weights stays
+// empty).
+bool FillCommon(const Model& model, const Op& op, const Tensor& weights, ConvPrimitiveSpec& spec,
+                bool wide_weights = false) {
   if (op.inputs.size() < 2 || op.outputs.size() != 1 || op.inputs[0] < 0 || op.inputs[1] < 0) {
     return false;
   }
@@ -93,15 +152,42 @@ bool FillCommon(const Model& model, const Op& op, const Tensor& weights, ConvPri
   if (spec.bias != nullptr && !BiasFits(*spec.bias, OutputChannels(op, weights))) return false;
   const auto flavour = FlavourOf(*spec.input, weights, *spec.output, spec.bias);
   const auto range = ActivationRange(op.options.activation, *spec.output);
-  if (!flavour || !range || !WeightsFitInt8(weights)) return false;
+  if (!flavour || !range || (!wide_weights && !WeightsFitInt8(weights))) return false;
   spec.quant.scales = OutputScales(*spec.input, weights, *spec.output);
   spec.quant.scale_mask = spec.quant.scales.size() > 1 ? 1 << 1 : 0;  // oneDNN dst dim 1 = C
   spec.quant.input_zero_point = static_cast<int32_t>(spec.input->quant.zero_point[0]);
   spec.quant.output_zero_point = static_cast<int32_t>(spec.output->quant.zero_point[0]);
   spec.quant.range = *range;
   spec.quant.output_type = spec.output->type;
-  spec.weights = CenteredWeights(weights);
+  if (!wide_weights) spec.weights = CenteredWeights(weights);
   return true;
+}
+
+// The weights' [out][kh][kw][in] centred values w as [out][kh][kw][in][parts] values that sum
+// to w, each within [-64, 64]; `parts` is set to ceil(max |w| / 64) (at least 1).
+std::vector<int8_t> SplitForSaturationFreeSums(const Tensor& weights, int& parts) {
+  const int32_t zero_point =
+      weights.quant.zero_point.size() == 1 ? static_cast<int32_t>(weights.quant.zero_point[0]) : 0;
+  std::vector<int32_t> centred(weights.data.size());
+  int32_t max_abs = 0;
+  for (size_t i = 0; i < centred.size(); ++i) {
+    const int32_t q = weights.type == DataType::kUInt8
+                          ? static_cast<int32_t>(weights.data[i])
+                          : static_cast<int32_t>(static_cast<int8_t>(weights.data[i]));
+    centred[i] = q - zero_point;
+    max_abs = std::max(max_abs, std::abs(centred[i]));
+  }
+  parts = std::max(1, (max_abs + 63) / 64);
+  std::vector<int8_t> split(static_cast<size_t>(parts) * centred.size());
+  for (size_t i = 0; i < centred.size(); ++i) {
+    // w = parts * q + r with |r| < parts: |r| parts get q + sign(r), the others q.
+    const int32_t q = centred[i] / parts, r = centred[i] - q * parts;
+    for (int j = 0; j < parts; ++j) {
+      const int32_t v = q + (j < std::abs(r) ? (r > 0 ? 1 : -1) : 0);
+      split[i * static_cast<size_t>(parts) + static_cast<size_t>(j)] = static_cast<int8_t>(v);
+    }
+  }
+  return split;
 }
 
 }  // namespace
@@ -113,7 +199,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlConv2D(const Model& model, int op_i
   const Tensor& weights = model.tensor(op.inputs[1]);
   if (weights.shape.size() != 4) return std::unique_ptr<Kernel>();
   ConvPrimitiveSpec spec;
-  if (!FillCommon(model, op, weights, spec)) {
+  const bool exact = Int8DotProductsAreExact();
+  if (!FillCommon(model, op, weights, spec, /*wide_weights=*/!exact)) {
+    if (!exact) return std::unique_ptr<Kernel>();
     return PrepareDnnlMatmulConv2D(model, op_index, options);
   }
   const int32_t out_c = weights.shape[0], kh = weights.shape[1], kw = weights.shape[2],
@@ -133,6 +221,16 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDnnlConv2D(const Model& model, int op_i
                                    memory::format_tag::ohwi);
   spec.any_weights = memory::desc({out_c, in_c, kh, kw}, memory::data_type::s8,
                                   memory::format_tag::any);
+  if (!exact) {
+    int parts = 1;
+    spec.weights = SplitForSaturationFreeSums(weights, parts);
+    spec.in_channels = parts * in_c;
+    spec.user_weights = memory::desc({out_c, parts * in_c, kh, kw}, memory::data_type::s8,
+                                     memory::format_tag::ohwi);
+    spec.any_weights = memory::desc({out_c, parts * in_c, kh, kw}, memory::data_type::s8,
+                                    memory::format_tag::any);
+    return BuildConvKernel(std::move(spec), options.num_threads, parts);
+  }
   return BuildConvKernel(std::move(spec), options.num_threads);
 }
 

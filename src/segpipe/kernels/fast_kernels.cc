@@ -5,9 +5,9 @@
 // reports unsupported ops and types.
 //
 // On CPUs where oneDNN's int8 arithmetic is not exact (no VNNI; see Int8DotProductsAreExact)
-// only the fast kernels that are exact remain: the direct depthwise convolution. The others
-// would depart from TFLite's integer semantics by many quanta, so the reference kernels run
-// them: the fast set is slower there, never wrong.
+// only the fast kernels that are exact there remain: CONV_2D with split weights (dnnl_conv.cc)
+// and the direct depthwise convolution. The others would depart from TFLite's integer semantics
+// by many quanta, so the reference kernels run them: slower there, never wrong.
 #include <memory>
 
 #include "segpipe/kernels/dnnl_conv.h"
@@ -33,6 +33,7 @@ StatusOr<std::unique_ptr<Kernel>> PrepareFastKernel(const Model& model, int op_i
     if (t < 0 || t >= num_tensors) return std::unique_ptr<Kernel>();
   }
   if (!dnnl_kernels::Int8DotProductsAreExact()) {
+    if (op.type == OpType::kConv2D) return PrepareDnnlConv2D(model, op_index, options);
     if (op.type == OpType::kDepthwiseConv2D) {
       return PrepareDirectDepthwiseConv2D(model, op_index, options);
     }
