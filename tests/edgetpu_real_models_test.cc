@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -108,6 +109,26 @@ TEST(EdgeTpuRealModelsTest, CompileMapsOpsAsTheCompilerDid) {
     EXPECT_EQ(j["cpu_ops"], f.cpu_ops);
     ASSERT_EQ(j["segments"].size(), 1u);
     EXPECT_EQ(j["segments"][0]["cpu_ops"], f.cpu_ops);
+  }
+}
+
+TEST(EdgeTpuRealModelsTest, CompilePredictsTheCompilersBytes) {
+  for (const CompiledFacts& f : TrainingPairs()) {
+    SCOPED_TRACE(f.stem);
+    int code = 0;
+    const std::string out = RunCli("compile --segments 1 --json " + CpuPath(f), &code);
+    ASSERT_EQ(code, 0) << out;
+    const nlohmann::json j = nlohmann::json::parse(out);
+    const int64_t on_chip = j["segments"][0]["on_chip_bytes"];
+    const int64_t off_chip = j["segments"][0]["off_chip_bytes"];
+    auto tolerance = [](int64_t actual) {
+      return std::max<double>(0.03 * 1024 * 1024, 0.01 * static_cast<double>(actual));
+    };
+    EXPECT_LE(std::abs(static_cast<double>(on_chip - f.on_chip_bytes)), tolerance(f.on_chip_bytes))
+        << "predicted " << on_chip << ", compiler " << f.on_chip_bytes;
+    EXPECT_LE(std::abs(static_cast<double>(off_chip - f.off_chip_bytes)),
+              tolerance(f.off_chip_bytes))
+        << "predicted " << off_chip << ", compiler " << f.off_chip_bytes;
   }
 }
 

@@ -60,6 +60,8 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
   const std::vector<int32_t>& s = filter->shape;
   int64_t inputs_per_output = 0;  // K: weights feeding one output channel
   int64_t out_channels = 0;
+  int32_t channel_pad = spec.output_channel_pad;
+  bool channel_metadata = filter->quant.per_channel();
   switch (op.type) {
     case OpType::kFullyConnected:  // [units, in]
       if (s.size() != 2) return 0;
@@ -70,18 +72,21 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
       if (s.size() != 4) return 0;
       out_channels = s[0];
       inputs_per_output = int64_t{s[1]} * s[2] * RoundUp(s[3], spec.conv_input_channel_pad);
+      if (s[1] == 1 && s[2] == 1) channel_pad = spec.pointwise_output_channel_pad;
+      channel_metadata = true;
       break;
     case OpType::kDepthwiseConv2D:  // [1, KH, KW, OC]: each output channel reads one input channel
       if (s.size() != 4) return 0;
       out_channels = s[3];
-      inputs_per_output = int64_t{s[1]} * s[2];
+      inputs_per_output = int64_t{s[1]} * s[2] * spec.depthwise_tap_bytes;
+      channel_metadata = true;
       break;
     default:
       return 0;
   }
-  const int64_t padded_channels = RoundUp(out_channels, spec.output_channel_pad);
+  const int64_t padded_channels = RoundUp(out_channels, channel_pad);
   int64_t bytes = inputs_per_output * padded_channels;
-  if (filter->quant.per_channel()) bytes += spec.per_channel_overhead_bytes * padded_channels;
+  if (channel_metadata) bytes += spec.per_channel_overhead_bytes * padded_channels;
   return bytes;
 }
 

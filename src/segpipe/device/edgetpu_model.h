@@ -43,8 +43,17 @@ struct EdgeTpuSpec {
   // Conv input channels are padded to this multiple (weights laid out in groups of 4 bytes).
   int32_t conv_input_channel_pad = 4;
   // Extra bytes per padded output channel of a per-channel quantized layer (scale + zero point
-  // or folded requantization parameters).
+  // or folded requantization parameters). Convolutions (CONV_2D, DEPTHWISE_CONV_2D) carry them
+  // whatever their quantization: their bias and requantization are applied per output channel
+  // on the device. Fully connected layers quantized per tensor do not (the paper's FC data).
   int64_t per_channel_overhead_bytes = 8;
+  // A 1x1 convolution (a pointwise matrix product over pixels) pads its output channels to this
+  // multiple instead of output_channel_pad: half the array width, fitted on the training pairs
+  // (MobileNet v1/v2, DeepLab, PoseNet; docs/edgetpu-model.md "Real models").
+  int32_t pointwise_output_channel_pad = 32;
+  // Depthwise convolutions: every tap of a channel takes a 4-byte group (the array's channel
+  // group of 4, of which one lane is used), channels padded to output_channel_pad.
+  int32_t depthwise_tap_bytes = 4;
 
   // --- Timing (physics; the values come from `segpipe calibrate`, docs/edgetpu-model.md) ---
   double clock_hz = 480e6;  // array clock
