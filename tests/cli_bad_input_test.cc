@@ -136,8 +136,9 @@ TEST_F(CliBadInputTest, NotATfliteFile) {
   ExpectOneLineError(r, StatusCode::kDataLoss, {"notes.tflite", "not a TFLite model", "pass a .tflite model"});
 }
 
+// inspect reads compiled models (tests/edgetpu_real_models_test.cc); running one is refused.
 TEST_F(CliBadInputTest, EdgeTpuCompiledModel) {
-  const CliResult r = Run({"inspect", kEdgeTpuModel});
+  const CliResult r = Run({"run", kEdgeTpuModel});
   ExpectOneLineError(r, StatusCode::kUnimplemented,
                      {"compiled for the Edge TPU", "pass the .tflite file as it was before edgetpu_compiler"});
 }

@@ -1,11 +1,12 @@
 // Evaluation of the fitted Edge TPU model against the measurements and the Markdown report.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include <fmt/format.h>
-
 #include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/device/edgetpu_real_models_report.h"
 
 namespace segpipe {
 namespace {
@@ -281,6 +282,7 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
                       MiBList(p.measured_off_chip_mib), MiBList(off), p.measured_ms, predicted,
                       100 * (predicted - p.measured_ms) / p.measured_ms);
   }
+  md += RealModelsReportMarkdown(kEdgeTpuTrainingPairsDir, s);
   return md;
 }
 

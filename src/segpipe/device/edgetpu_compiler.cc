@@ -146,6 +146,7 @@ StatusOr<EdgeTpuCompilation> CompileForEdgeTpu(const Model& model, int num_segme
     seg.last_layer = last_layer + 1;
     SEGPIPE_ASSIGN_OR_RETURN(seg.placement, PlaceSegment(model, first_op, last_op, spec));
     seg.timing = EstimateSegmentTiming(seg.placement, spec);
+    seg.ops = MapOpsForEdgeTpu(model, first_op, last_op);
     out.segments.push_back(std::move(seg));
     first_layer = last_layer + 1;
   }
@@ -158,7 +159,7 @@ std::string FormatCompilerBytes(int64_t bytes) {
   return fmt::format("{:.2f}B", static_cast<double>(bytes));
 }
 
-std::string FormatCompilerReport(const EdgeTpuCompilation& compilation) {
+std::string FormatCompilerReport(const Model& model, const EdgeTpuCompilation& compilation) {
   std::string out;
   for (const CompiledSegment& seg : compilation.segments) {
     const SegmentPlacement& p = seg.placement;
@@ -171,8 +172,19 @@ std::string FormatCompilerReport(const EdgeTpuCompilation& compilation) {
                        FormatCompilerBytes(p.remaining_bytes));
     out += fmt::format("Off-chip memory used for streaming uncached model parameters: {}\n",
                        FormatCompilerBytes(p.off_chip_bytes));
-    out += fmt::format("Number of operations that will run on Edge TPU: {}\n", p.num_ops);
-    out += fmt::format("Estimated time per invocation: {:.3f} ms\n\n", seg.timing.total_ns() * 1e-6);
+    out += fmt::format("Number of operations that will run on Edge TPU: {}\n", p.num_edgetpu_ops);
+    out += fmt::format("Number of operations that will run on CPU: {}\n", p.cpu_ops.size());
+    if (p.cpu_ops.empty())
+      out +=
+          fmt::format("Estimated time per invocation: {:.3f} ms\n", seg.timing.total_ns() * 1e-6);
+    else
+      out += fmt::format(
+          "Estimated time per invocation: {:.3f} ms (Edge TPU {:.3f} ms + CPU ops {:.3f} ms)\n",
+          (seg.timing.total_ns() + p.cpu_ops_ns) * 1e-6, seg.timing.total_ns() * 1e-6,
+          p.cpu_ops_ns * 1e-6);
+    out.push_back('\n');
+    out.append(FormatOperationTable(OperationTable(model, seg.ops)));
+    out.push_back('\n');
   }
   return out;
 }

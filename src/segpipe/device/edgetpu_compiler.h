@@ -6,7 +6,7 @@
 // Usage:
 //   SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec("uniform"));
 //   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation c, CompileForEdgeTpu(model, 2, split, spec));
-//   std::cout << FormatCompilerReport(c);
+//   std::cout << FormatCompilerReport(model, c);
 //
 // Pure functions; thread-safe.
 #ifndef SEGPIPE_DEVICE_EDGETPU_COMPILER_H_
@@ -19,6 +19,7 @@
 
 #include "segpipe/core/status.h"
 #include "segpipe/device/edgetpu_model.h"
+#include "segpipe/device/edgetpu_ops.h"
 #include "segpipe/model/model.h"
 
 namespace segpipe {
@@ -54,6 +55,7 @@ struct CompiledSegment {
   int last_layer = 0;
   SegmentPlacement placement;  // carries first_op/last_op, per-layer residency and totals
   SegmentTiming timing;        // one invocation on one device
+  SegmentOpMapping ops;        // which ops the compiler maps (the operation table)
 };
 
 struct EdgeTpuCompilation {
@@ -76,7 +78,10 @@ std::string FormatCompilerBytes(int64_t bytes);
 //   On-chip memory remaining for caching model parameters: 3.68MiB
 //   Off-chip memory used for streaming uncached model parameters: 0.00B
 //   Number of operations that will run on Edge TPU: 4
-std::string FormatCompilerReport(const EdgeTpuCompilation& compilation);
+//   Number of operations that will run on CPU: 0
+//   Operator           Count  Status
+//   FULLY_CONNECTED    2      Mapped to Edge TPU
+std::string FormatCompilerReport(const Model& model, const EdgeTpuCompilation& compilation);
 
 }  // namespace segpipe
 

@@ -81,9 +81,10 @@ TEST(EdgeTpuCompilerTest, FormatsBytesInTheCompilersUnits) {
 }
 
 TEST(EdgeTpuCompilerTest, ReportUsesTheCompilersWording) {
-  auto c = CompileForEdgeTpu(FcModel(2020), 2, ParseSplitSpec("uniform").value(), EdgeTpuSpec{});
+  const Model model = FcModel(2020);
+  auto c = CompileForEdgeTpu(model, 2, ParseSplitSpec("uniform").value(), EdgeTpuSpec{});
   ASSERT_TRUE(c.ok());
-  const std::string report = FormatCompilerReport(*c);
+  const std::string report = FormatCompilerReport(model, *c);
   EXPECT_NE(report.find("On-chip memory used for caching model parameters: 4.07MiB"),
             std::string::npos)
       << report;
@@ -93,6 +94,10 @@ TEST(EdgeTpuCompilerTest, ReportUsesTheCompilersWording) {
   EXPECT_NE(report.find("On-chip memory remaining for caching model parameters:"),
             std::string::npos);
   EXPECT_NE(report.find("Number of operations that will run on Edge TPU: 5"), std::string::npos);
+  EXPECT_NE(report.find("Number of operations that will run on CPU: 0"), std::string::npos);
+  EXPECT_NE(report.find("Operator"), std::string::npos);
+  EXPECT_NE(report.find("FULLY_CONNECTED"), std::string::npos);
+  EXPECT_NE(report.find("Mapped to Edge TPU"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // EdgeTpuDevice: absolute-deadline pacing of modelled Edge TPU invocations.
 #include "segpipe/device/edgetpu_device.h"
 
+#include <fmt/format.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include <fmt/format.h>
+#include "segpipe/device/edgetpu_ops.h"
 
 namespace segpipe {
 namespace {
@@ -54,6 +55,21 @@ Status EdgeTpuDevice::Prepare(const Model& segment) {
   if (options_.phases.empty()) return InvalidArgumentError("edgetpu device: no timing phases");
   for (const PacedPhase& phase : options_.phases)
     if (phase.duration_ns < 0) return InvalidArgumentError("edgetpu device: negative phase time");
+  // An op the compiler cannot map runs on the host CPU; one segpipe has no kernel for cannot be
+  // run there either, and pacing the stage as if the Edge TPU ran it would be a made-up result.
+  for (size_t i = 0; i < segment.ops.size(); ++i) {
+    const Op& op = segment.ops[i];
+    if (op.type != OpType::kCustom && op.type != OpType::kUnknownBuiltin) continue;
+    const EdgeTpuOpCheck check = CheckEdgeTpuOp(segment, op);
+    if (check.mappable) continue;
+    return UnimplementedError(fmt::format(
+        "op {} ({}) cannot run on the Edge TPU ({}), so it stays on the CPU, and segpipe has no "
+        "CPU kernel for it",
+        i,
+        op.type == OpType::kCustom ? fmt::format("custom op '{}'", op.custom_code)
+                                   : fmt::format("builtin {}", op.builtin_code),
+        check.reason));
+  }
   if (options_.compute) return options_.compute->Prepare(segment);
   return OkStatus();
 }

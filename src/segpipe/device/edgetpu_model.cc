@@ -60,6 +60,8 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
   const std::vector<int32_t>& s = filter->shape;
   int64_t inputs_per_output = 0;  // K: weights feeding one output channel
   int64_t out_channels = 0;
+  int32_t channel_pad = spec.output_channel_pad;
+  bool channel_metadata = filter->quant.per_channel();
   switch (op.type) {
     case OpType::kFullyConnected:  // [units, in]
       if (s.size() != 2) return 0;
@@ -70,18 +72,21 @@ int64_t EdgeTpuWeightBytes(const Model& model, const Op& op, const EdgeTpuSpec& 
       if (s.size() != 4) return 0;
       out_channels = s[0];
       inputs_per_output = int64_t{s[1]} * s[2] * RoundUp(s[3], spec.conv_input_channel_pad);
+      if (s[1] == 1 && s[2] == 1) channel_pad = spec.pointwise_output_channel_pad;
+      channel_metadata = true;
       break;
     case OpType::kDepthwiseConv2D:  // [1, KH, KW, OC]: each output channel reads one input channel
       if (s.size() != 4) return 0;
       out_channels = s[3];
-      inputs_per_output = int64_t{s[1]} * s[2];
+      inputs_per_output = int64_t{s[1]} * s[2] * spec.depthwise_tap_bytes;
+      channel_metadata = true;
       break;
     default:
       return 0;
   }
-  const int64_t padded_channels = RoundUp(out_channels, spec.output_channel_pad);
+  const int64_t padded_channels = RoundUp(out_channels, channel_pad);
   int64_t bytes = inputs_per_output * padded_channels;
-  if (filter->quant.per_channel()) bytes += spec.per_channel_overhead_bytes * padded_channels;
+  if (channel_metadata) bytes += spec.per_channel_overhead_bytes * padded_channels;
   return bytes;
 }
 
@@ -137,6 +142,7 @@ PlacementIndex BuildPlacementIndex(const Model& model, const EdgeTpuSpec& spec) 
   }
   for (int32_t t : model.outputs) index.last_reader[t] = num_ops;
   index.layer_ends = LayerEnds(model);
+  index.op_checks = CheckEdgeTpuOps(model);
   int start = 0;
   for (int end : index.layer_ends) {
     index.layers.push_back(MeasureLayer(model, start, end, spec));
@@ -158,11 +164,26 @@ StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex
         "segment [{}, {}] is not a valid op range of a model with {} ops", first_op, last_op,
         num_ops));
   SEGPIPE_CHECK(index.producer.size() == model.tensors.size() &&
-                index.layers.size() == index.layer_ends.size());
+                index.layers.size() == index.layer_ends.size() &&
+                index.op_checks.size() == model.ops.size());
   SegmentPlacement p;
   p.first_op = first_op;
   p.last_op = last_op;
   p.num_ops = last_op - first_op + 1;
+
+  // Ops the compiler cannot map run on the CPU; only the Edge TPU subgraph's layers hold
+  // parameters on the device.
+  const SegmentOpMapping mapping = MapOpsForEdgeTpu(model, index.op_checks, first_op, last_op);
+  p.cpu_ops = mapping.cpu_ops;
+  p.num_edgetpu_ops = mapping.num_edgetpu_ops;
+  for (int op : p.cpu_ops) {
+    const OpCost cost = ComputeOpCost(model, model.ops[static_cast<size_t>(op)]);
+    p.cpu_op_macs += cost.macs;
+    p.cpu_op_output_bytes += cost.output_bytes;
+  }
+  p.cpu_ops_ns =
+      EstimateCpuOpsNs(p.cpu_op_macs, p.cpu_op_output_bytes, static_cast<int>(p.cpu_ops.size()));
+  const int device_last_op = mapping.end_op - 1;
 
   // Segment inputs: non-constant tensors read inside but produced outside the range (each
   // counted once). Outputs: tensors produced inside and read after it (or model outputs).
@@ -186,16 +207,16 @@ StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex
   size_t layer_index = static_cast<size_t>(
       std::lower_bound(index.layer_ends.begin(), index.layer_ends.end(), first_op) -
       index.layer_ends.begin());
-  for (; layer_index < index.layer_ends.size(); ++layer_index) {
+  for (; device_last_op >= first_op && layer_index < index.layer_ends.size(); ++layer_index) {
     const int end = index.layer_ends[layer_index];
-    const int stop = std::min(end, last_op);
+    const int stop = std::min(end, device_last_op);
     const LayerPlacement& whole = index.layers[layer_index];
     if (whole.first_op == start && whole.last_op == stop)
       p.layers.push_back(whole);
     else
       p.layers.push_back(MeasureLayer(model, start, stop, spec));
     start = stop + 1;
-    if (stop == last_op) break;
+    if (stop == device_last_op) break;
   }
 
   // The compiler caches from the last layer backwards; a layer that does not fit is streamed
@@ -264,6 +285,13 @@ StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, 
                                               const EdgeTpuSpec& spec) {
   SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement, PlaceSegment(model, first_op, last_op, spec));
   return EstimateSegmentTiming(placement, spec);
+}
+
+double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
+                        const CpuOpCostModel& cpu) {
+  if (num_ops <= 0) return 0;
+  return static_cast<double>(macs) * cpu.ns_per_mac +
+         static_cast<double>(output_bytes) * cpu.ns_per_output_byte + num_ops * cpu.ns_per_op;
 }
 
 HostProfile PaperHostProfile() {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "segpipe/core/status.h"
+#include "segpipe/device/edgetpu_ops.h"
 #include "segpipe/model/model.h"
 
 namespace segpipe {
@@ -42,8 +43,17 @@ struct EdgeTpuSpec {
   // Conv input channels are padded to this multiple (weights laid out in groups of 4 bytes).
   int32_t conv_input_channel_pad = 4;
   // Extra bytes per padded output channel of a per-channel quantized layer (scale + zero point
-  // or folded requantization parameters).
+  // or folded requantization parameters). Convolutions (CONV_2D, DEPTHWISE_CONV_2D) carry them
+  // whatever their quantization: their bias and requantization are applied per output channel
+  // on the device. Fully connected layers quantized per tensor do not (the paper's FC data).
   int64_t per_channel_overhead_bytes = 8;
+  // A 1x1 convolution (a pointwise matrix product over pixels) pads its output channels to this
+  // multiple instead of output_channel_pad: half the array width, fitted on the training pairs
+  // (MobileNet v1/v2, DeepLab, PoseNet; docs/edgetpu-model.md "Real models").
+  int32_t pointwise_output_channel_pad = 32;
+  // Depthwise convolutions: every tap of a channel takes a 4-byte group (the array's channel
+  // group of 4, of which one lane is used), channels padded to output_channel_pad.
+  int32_t depthwise_tap_bytes = 4;
 
   // --- Timing (physics; the values come from `segpipe calibrate`, docs/edgetpu-model.md) ---
   double clock_hz = 480e6;  // array clock
@@ -104,6 +114,16 @@ struct SegmentPlacement {
   int64_t on_chip_bytes = 0;           // cached parameters ("On-chip memory used ...")
   int64_t off_chip_bytes = 0;          // streamed parameters ("Off-chip memory used ...")
   int64_t remaining_bytes = 0;         // capacity - input - on_chip ("... remaining ...")
+  // Ops the compiler leaves on the CPU (edgetpu_ops.h): the op that ends the Edge TPU subgraph
+  // and every op after it, plus a leading QUANTIZE from float. Only the other ops' layers are in
+  // `layers` and count towards on_chip_bytes/off_chip_bytes.
+  std::vector<int> cpu_ops;         // model op indices, ascending
+  int num_edgetpu_ops = 0;          // num_ops - cpu_ops.size()
+  int64_t cpu_op_macs = 0;          // MACs of cpu_ops
+  int64_t cpu_op_output_bytes = 0;  // bytes the cpu_ops write
+  // Host CPU time of cpu_ops per invocation (EstimateCpuOpsNs); a stage's time is the device's
+  // plus this.
+  double cpu_ops_ns = 0;
 };
 
 // Device bytes of one weighted op under the compiler's accounting; 0 for unweighted ops.
@@ -123,6 +143,7 @@ struct PlacementIndex {
   std::vector<int> last_reader;         // last op reading each tensor, ops.size() for outputs
   std::vector<int> layer_ends;          // LayerEnds(model)
   std::vector<LayerPlacement> layers;   // each whole layer measured (placement not yet decided)
+  std::vector<EdgeTpuOpCheck> op_checks;  // CheckEdgeTpuOp of every op
 };
 PlacementIndex BuildPlacementIndex(const Model& model, const EdgeTpuSpec& spec);
 StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex& index,
@@ -145,6 +166,18 @@ struct SegmentTiming {
 };
 
 SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec);
+
+// Host CPU time of the ops a segment leaves on the CPU (SegmentPlacement::cpu_ops), from a
+// throughput model of one host core running TFLite's int8 kernels: MACs at the rate of the
+// paper's CPU measurements (conv_cpu_1thread.csv: 160 M MACs in 9.5 ms), output bytes at
+// memory-bound rate, plus a fixed cost per op (kernel dispatch).
+struct CpuOpCostModel {
+  double ns_per_mac = 0.0595;       // 1 / 16.8 GMAC/s
+  double ns_per_output_byte = 1.0;  // element-wise and resampling kernels
+  double ns_per_op = 2000;
+};
+double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
+                        const CpuOpCostModel& cpu = {});
 StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
                                               const EdgeTpuSpec& spec);
 

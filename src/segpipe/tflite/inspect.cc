@@ -42,6 +42,87 @@ nlohmann::json TensorJson(const TensorSummary& t) {
           {"axis", t.quant.axis}};
 }
 
+// Bytes as the compiler reports them, followed by the exact count.
+std::string BytesText(int64_t bytes) {
+  constexpr double kKiB = 1024.0;
+  if (bytes >= 1024 * 1024)
+    return fmt::format("{:.2f}MiB ({} bytes)", static_cast<double>(bytes) / (kKiB * kKiB), bytes);
+  if (bytes >= 1024)
+    return fmt::format("{:.2f}KiB ({} bytes)", static_cast<double>(bytes) / kKiB, bytes);
+  return fmt::format("{} bytes", bytes);
+}
+
+std::string LayersText(const std::vector<EdgeTpuLayer>& layers) {
+  std::vector<std::string> parts;
+  for (const EdgeTpuLayer& l : layers)
+    parts.push_back(
+        fmt::format("{} {}x{}x{} ({} bytes)", l.name, l.y_dim, l.x_dim, l.z_dim, l.size_bytes));
+  return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string EdgeTpuText(const EdgeTpuCompiledModel& e) {
+  std::string out = fmt::format(
+      "\nEdge TPU (edgetpu_compiler {}): {} compiled subgraph(s), {} op(s) on the CPU\n",
+      e.compiler_version.empty() ? "version unknown" : e.compiler_version, e.subgraphs.size(),
+      e.cpu_ops.size());
+  out += fmt::format("  on-chip memory used for caching model parameters: {}\n",
+                     BytesText(e.on_chip_bytes));
+  out += fmt::format("  off-chip memory used for streaming uncached model parameters: {}\n",
+                     BytesText(e.off_chip_bytes));
+  for (size_t i = 0; i < e.subgraphs.size(); ++i) {
+    const EdgeTpuSubgraph& g = e.subgraphs[i];
+    out += fmt::format("  subgraph {} (op {}): on-chip {}, off-chip {}\n", i + 1, g.op_index,
+                       BytesText(g.package.on_chip_bytes), BytesText(g.package.off_chip_bytes));
+    out += fmt::format("    inputs: {}; outputs: {}\n", fmt::join(g.input_tensors, ", "),
+                       fmt::join(g.output_tensors, ", "));
+    for (const EdgeTpuExecutable& x : g.package.executables) {
+      out += fmt::format("    executable {}: {} of parameters{}\n", x.type,
+                         BytesText(x.parameter_bytes),
+                         x.chip.empty() ? "" : fmt::format(", chip {}", x.chip));
+      if (!x.input_layers.empty() || !x.output_layers.empty())
+        out += fmt::format("      input layers: {}; output layers: {}\n",
+                           LayersText(x.input_layers), LayersText(x.output_layers));
+    }
+  }
+  out += fmt::format("  ops on the CPU: {}\n", e.cpu_ops.empty()
+                                                   ? std::string("none")
+                                                   : fmt::format("{}", fmt::join(e.cpu_ops, ", ")));
+  return out;
+}
+
+nlohmann::json EdgeTpuJson(const EdgeTpuCompiledModel& e) {
+  auto layers = [](const std::vector<EdgeTpuLayer>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const EdgeTpuLayer& l : list)
+      out.push_back(
+          {{"name", l.name}, {"size_bytes", l.size_bytes}, {"shape", {l.y_dim, l.x_dim, l.z_dim}}});
+    return out;
+  };
+  nlohmann::json subgraphs = nlohmann::json::array();
+  for (const EdgeTpuSubgraph& g : e.subgraphs) {
+    nlohmann::json executables = nlohmann::json::array();
+    for (const EdgeTpuExecutable& x : g.package.executables)
+      executables.push_back({{"type", x.type},
+                             {"parameter_bytes", x.parameter_bytes},
+                             {"chip", x.chip},
+                             {"estimated_cycles", x.estimated_cycles},
+                             {"input_layers", layers(x.input_layers)},
+                             {"output_layers", layers(x.output_layers)}});
+    subgraphs.push_back({{"op_index", g.op_index},
+                         {"compiler_version", g.package.compiler_version},
+                         {"on_chip_bytes", g.package.on_chip_bytes},
+                         {"off_chip_bytes", g.package.off_chip_bytes},
+                         {"inputs", g.input_tensors},
+                         {"outputs", g.output_tensors},
+                         {"executables", executables}});
+  }
+  return {{"compiler_version", e.compiler_version},
+          {"on_chip_bytes", e.on_chip_bytes},
+          {"off_chip_bytes", e.off_chip_bytes},
+          {"cpu_ops", e.cpu_ops},
+          {"subgraphs", subgraphs}};
+}
+
 }  // namespace
 
 std::string OpDisplayName(const Op& op) {
@@ -114,6 +195,7 @@ std::string FormatSummaryText(const ModelSummary& s) {
   };
   tensors("inputs", s.inputs);
   tensors("outputs", s.outputs);
+  if (s.edgetpu) out += EdgeTpuText(*s.edgetpu);
   return out;
 }
 
@@ -143,6 +225,7 @@ std::string FormatSummaryJson(const ModelSummary& s) {
         {"unsupported_ops", s.unsupported_ops}}},
       {"inputs", inputs},
       {"outputs", outputs}};
+  if (s.edgetpu) root["edgetpu"] = EdgeTpuJson(*s.edgetpu);
   // Names come from the file and need not be valid UTF-8; the default handler throws on them.
   return root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

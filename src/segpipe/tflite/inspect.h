@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "segpipe/model/model.h"
+#include "segpipe/tflite/edgetpu_package.h"
 
 namespace segpipe {
 
@@ -43,6 +45,9 @@ struct ModelSummary {
   std::map<std::string, int> op_counts;  // by OpSummary::type
   std::vector<std::string> unsupported_ops;  // distinct types of unsupported ops, sorted
   std::vector<TensorSummary> inputs, outputs;
+  // For a model compiled by edgetpu_compiler: what each compiled subgraph holds and which ops
+  // stay on the CPU (see edgetpu_package.h). Set by the caller, who reads it from the model.
+  std::optional<EdgeTpuCompiledModel> edgetpu;
 };
 
 // The builtin name TFLite uses for this op ("UNIDIRECTIONAL_SEQUENCE_LSTM") or "CUSTOM(name)".
@@ -58,6 +63,11 @@ std::string FormatSummaryText(const ModelSummary& summary);
 //            output_shapes (all), quantization
 //   totals:  ops, macs, weight_bytes, op_counts {type: n}, unsupported_ops [type]
 //   inputs[], outputs[]: index, name, type, shape, quantization, scale [], zero_point [], axis
+//   edgetpu (compiled models only): compiler_version, on_chip_bytes, off_chip_bytes,
+//            cpu_ops [type], subgraphs[]: op_index, compiler_version, on_chip_bytes,
+//            off_chip_bytes, inputs [tensor name], outputs [tensor name],
+//            executables[]: type, parameter_bytes, chip, estimated_cycles,
+//            input_layers[], output_layers[]: name, size_bytes, shape [y, x, z]
 std::string FormatSummaryJson(const ModelSummary& summary);
 
 }  // namespace segpipe

@@ -337,7 +337,7 @@ StatusOr<std::vector<int32_t>> ReadTensorList(const flatbuffers::Vector<int32_t>
 
 }  // namespace
 
-StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes) {
+StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes, const TfliteReadOptions& options) {
   if (bytes.empty()) return DataLossError("the file is empty; pass a .tflite model (re-export or re-download it)");
   if (bytes.size() < 8)
     return DataLossError(fmt::format("the file is truncated ({} bytes): not a TFLite model; pass a .tflite model", bytes.size()));
@@ -353,7 +353,7 @@ StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes) {
         "the TFLite file is truncated or corrupt: its flatbuffer structure does not verify; "
         "re-export or re-download it");
   const fb::Model& fb_model = *fb::GetModel(bytes.data());
-  SEGPIPE_RETURN_IF_ERROR(RefuseEdgeTpuModel(fb_model));
+  if (!options.allow_edgetpu) SEGPIPE_RETURN_IF_ERROR(RefuseEdgeTpuModel(fb_model));
   if (fb_model.version() != 3)
     return UnimplementedError(fmt::format(
         "TFLite schema version {} is not supported (segpipe reads version 3)", fb_model.version()));
@@ -404,9 +404,9 @@ StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
   return bytes;
 }
 
-StatusOr<Model> ReadTfliteFile(const std::string& path) {
+StatusOr<Model> ReadTfliteFile(const std::string& path, const TfliteReadOptions& options) {
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
-  StatusOr<Model> model = ReadTflite(bytes);
+  StatusOr<Model> model = ReadTflite(bytes, options);
   if (!model.ok()) return model.status().WithContext(path);
   return model;
 }
