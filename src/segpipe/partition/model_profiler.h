@@ -24,19 +24,14 @@ class ModelProfiler : public SegmentProfiler {
                          HostProfile host = NativeHostProfile())
       : model_(model), index_(BuildPlacementIndex(model, spec)), spec_(spec), host_(std::move(host)) {}
   std::string name() const override { return "model"; }
+  const HostProfile& host_profile() const override { return host_; }
+  const EdgeTpuSpec& edgetpu_spec() const override { return spec_; }
 
  protected:
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
                                            const StageDevice& device) override;
-  StatusOr<double> TimePipelineUncachedMs(const Partition& partition, int batch) override;
-  double SerializedHostMsPerStage() const override {
-    return host_.host_serialized ? host_.per_stage_host_ns * 1e-6 : 0;
-  }
 
  private:
-  // Host time added to each stage's device time (see PipelineBatchWallNs).
-  double HostStageNs() const;
-
   const Model& model_;
   const PlacementIndex index_;  // per-model facts, so each profile costs O(segment)
   EdgeTpuSpec spec_;
