@@ -2,9 +2,9 @@
 // device needed. A stage's time is the modelled service time of one invocation (fixed invoke
 // cost, activations in and out over the host link, compute, streaming of the parameters that do
 // not fit on chip) plus the host's per-stage work and hand-off of the host profile (native by
-// default). Whole pipelines are timed with PipelineBatchWallNs, so the stage times used by the
-// search and the pipeline time `exhaustive` compares differ only by constants. CPU stages have no analytic model: they need `--profile measure` (or the
-// simulator's CPU timing), and this profiler says so.
+// default; StageTimeNs). Whole pipelines are timed by SegmentProfiler's default, the same
+// EstimatePipelineTime the planner's objectives use. CPU stages have no analytic model: they
+// need `--profile measure`, and this profiler says so.
 //
 // Lifetime: borrows `model`, which must outlive the profiler. Not thread-safe (see
 // SegmentProfiler).

@@ -23,14 +23,6 @@ Status RequireKind(const StageDevice& device, StageDevice::Kind kind, std::strin
       kind == StageDevice::Kind::kCpu ? "model or simulate" : "measure"));
 }
 
-Status RequireUnreplicated(const Partition& partition, std::string_view profile) {
-  for (const Segment& s : partition.segments)
-    if (s.replicas != 1)
-      return UnimplementedError(fmt::format(
-          "--profile {} runs one device per stage; replicated stages are only estimated", profile));
-  return OkStatus();
-}
-
 std::vector<uint8_t> RandomBytes(int64_t n, std::mt19937_64& rng) {
   std::vector<uint8_t> bytes(static_cast<size_t>(n));
   for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
@@ -112,16 +104,20 @@ StatusOr<SegmentProfile> MeasuredProfiler::ProfileUncached(int first_op, int las
 }
 
 StatusOr<double> MeasuredProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
-  SEGPIPE_RETURN_IF_ERROR(RequireUnreplicated(partition, "measure"));
+  // One CPU core per device: stage k's replicas run on the cores after the previous stages'.
   std::vector<std::unique_ptr<Device>> devices;
+  std::vector<int> replicas;
   for (const Segment& s : partition.segments) {
     SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kCpu, "measure"));
-    devices.push_back(std::make_unique<CpuDevice>(
-        CpuDeviceOptions{.core = options_.pin_cores ? s.device.index : -1}));
+    for (int r = 0; r < s.replicas; ++r)
+      devices.push_back(std::make_unique<CpuDevice>(
+          CpuDeviceOptions{.core = options_.pin_cores ? s.device.index + r : -1}));
+    replicas.push_back(s.replicas);
   }
   std::vector<int> last_ops;
   for (const Segment& s : partition.segments) last_ops.push_back(s.last_op);
   PipelineOptions pipeline_options;
+  pipeline_options.replicas = replicas;
   pipeline_options.input_capacity = batch;   // all inputs queued before timing, as the paper did
   pipeline_options.output_capacity = batch;
   SEGPIPE_ASSIGN_OR_RETURN(auto pipeline,

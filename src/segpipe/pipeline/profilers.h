@@ -5,7 +5,7 @@
 //    method timed real pipelines.
 //  - MeasuredProfiler ("measure"): CPU segments run for real on a CpuDevice (median of several
 //    timed invocations after a warm-up), whole partitions run as a threaded Pipeline on a batch
-//    of random inputs, one CPU core per stage.
+//    of random inputs, one CPU core per device (replicated stages included).
 //  - MixedProfiler: stages on different device kinds (a CPU core and Edge TPUs), each kind
 //    profiled by its own profiler (e.g. Edge TPUs by the model, CPU cores by measurement); the
 //    host profile and Edge TPU spec are the Edge TPU profiler's.

@@ -10,13 +10,13 @@
 // kAttempts runs) before it counts. The wall-clock perf test (run_agreement_test) stays for
 // quiet machines at the models' own speed.
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "segpipe/pipeline/realtime_testutil.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/synth/paper_models.h"
 
@@ -28,21 +28,7 @@ constexpr double kMinPeriodMs = 10;
 constexpr int kBatch = 12;
 constexpr int kAttempts = 3;
 
-class RunCiAgreementTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    sched_param param{};
-    param.sched_priority = 10;
-    realtime_ = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
-    std::printf("timing under %s scheduling\n", realtime_ ? "SCHED_FIFO" : "normal");
-  }
-  static void TearDownTestSuite() {
-    sched_param param{};
-    if (realtime_) sched_setscheduler(0, SCHED_OTHER, &param);
-  }
-  static bool realtime_;
-};
-bool RunCiAgreementTest::realtime_ = false;
+using RunCiAgreementTest = testing::RealtimeTest;
 
 struct Case {
   std::string devices, split;

@@ -3,7 +3,7 @@
 // plan's time per inference, and paced (threaded) as well. FC n = 1980, 2340, 2620 and CONV
 // f = 452, 702; full-size models, label `slow`. And with the `paper` host profile, `--profile
 // model` and `--profile simulate` choose the same layers and periods within 3% (FC n = 2340 on
-// 3 TPUs, batch:50).
+// 3 TPUs, batch:50). Paced runs go under SCHED_FIFO where permitted (RealtimeTest).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 #include "segpipe/partition/model_profiler.h"
 #include "segpipe/partition/planner.h"
 #include "segpipe/pipeline/profilers.h"
+#include "segpipe/pipeline/realtime_testutil.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/synth/paper_models.h"
 
@@ -37,6 +38,8 @@ Model PaperModel(bool fc, int size) {
   return std::move(m->model);
 }
 
+using RunPaperModelsTest = testing::RealtimeTest;
+
 PlanOptions AutoBatch50(const std::string& devices) {
   PlanOptions options;
   options.strategy = Strategy::kAuto;
@@ -45,7 +48,7 @@ PlanOptions AutoBatch50(const std::string& devices) {
   return options;
 }
 
-TEST(RunPaperModelsTest, AutoPlansOnFourTpusRunWithinFivePercentOfThePlan) {
+TEST_F(RunPaperModelsTest, AutoPlansOnFourTpusRunWithinFivePercentOfThePlan) {
   const std::pair<bool, int> models[] = {
       {true, 1980}, {true, 2340}, {true, 2620}, {false, 452}, {false, 702}};
   for (const auto& [fc, size] : models) {
@@ -77,7 +80,7 @@ TEST(RunPaperModelsTest, AutoPlansOnFourTpusRunWithinFivePercentOfThePlan) {
   }
 }
 
-TEST(RunPaperModelsTest, ModelAndSimulateProfilesAgreeUnderThePaperHostProfile) {
+TEST_F(RunPaperModelsTest, ModelAndSimulateProfilesAgreeUnderThePaperHostProfile) {
   const Model model = PaperModel(true, 2340);
   ModelProfiler model_profiler(model, EdgeTpuSpec{}, PaperHostProfile());
   SimulatedProfiler simulated_profiler(model, EdgeTpuSpec{}, PaperHostProfile());
