@@ -6,12 +6,15 @@
 //   consumer thread:  while (auto r = pipeline->Pop(outputs)) { r->sequence, r->status ... }
 //   pipeline->Finish();                          // joins; or just destroy it (aborts and joins)
 //
-// Stage i runs segment i on devices[i]. Between stages sit bounded FIFO queues of frames: each
-// frame is one preallocated buffer holding every tensor live at that cut (see PipelinePlan), so
-// tensors move through the queues as values from fixed pools and the steady state allocates
-// nothing. Each edge of queue capacity C owns exactly C + 2 frames (C waiting, one being
-// written, one being read); a producer that finds none free waits, so a slow consumer stalls its
-// producers and memory stays bounded. Threads block on condition variables, never spin. A stage
+// Stage i runs segment i on devices[i], or on options.replicas[i] devices, one thread each: a
+// free replica takes the next input, and a replica that finishes before an earlier input of its
+// stage has left waits for it, so results leave every stage in input order. Between stages sit
+// bounded FIFO queues of frames: each frame is one preallocated buffer holding every tensor live
+// at that cut (see PipelinePlan), so tensors move through the queues as values from fixed pools
+// and the steady state allocates nothing. Each edge of queue capacity C owns exactly C + P + Q
+// frames (C waiting, one for each of the P producing and Q consuming threads; C + 2 without
+// replicas); a producer that finds none free waits, so a slow consumer stalls its producers and
+// memory stays bounded. Threads block on condition variables, never spin. A stage
 // wakes its neighbours once its next invocation is under way (DeviceIo::Started) or before it
 // waits itself, which keeps the wake-up off the paced stages' critical path.
 //
