@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -111,6 +112,66 @@ TEST_F(PlanCliTest, RefusalsSayWhyAndFail) {
   r = Run({"run", Path("fc.tflite"), "--plan", Path("broken.json"), "--simulate"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("plan"), std::string::npos) << r.err;
+}
+
+// #12 row 5: the default auto plan (replicated) runs, simulated and paced, and its simulated
+// time per inference is within 5% of the plan's (#11's acceptance, FC n=2620).
+TEST_F(PlanCliTest, DefaultAutoPlanRunsAndMatchesItsPrediction) {
+  CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:4", "--strategy", "auto",
+                     "--objective", "batch:50", "-o", Path("auto.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json plan = nlohmann::json::parse(Slurp(Path("auto.json")));
+  EXPECT_TRUE(plan.contains("run_split"));
+  EXPECT_TRUE(plan.contains("run_devices"));
+  bool replicated = false;
+  for (const auto& s : plan["segments"]) replicated |= s["replicas"].get<int>() > 1;
+  EXPECT_EQ(replicated, plan.contains("run_replicas"));
+  r = Run({"run", Path("fc.tflite"), "--plan", Path("auto.json"), "--batch", "50", "--simulate",
+           "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json run = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(run["time_per_inference_ms"].get<double>() /
+                  plan["time_per_inference_ms"].get<double>(), 1, 0.05);
+  r = Run({"run", Path("fc.tflite"), "--plan", Path("auto.json"), "--batch", "50", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+// #12 row 4: auto considers every device count 1..min(devices, layers) instead of refusing.
+TEST_F(PlanCliTest, AutoTakesMoreDevicesThanLayers) {
+  const CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:8", "--strategy",
+                           "auto", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::set<int> plain;
+  for (const auto& o : j["auto_options"])
+    if (!o["replicated"].get<bool>()) plain.insert(o["devices_used"].get<int>());
+  EXPECT_EQ(plain, (std::set<int>{1, 2, 3, 4, 5}));
+}
+
+// #12 row 20: the latency objective is printed as the latency of one input, not per inference.
+TEST_F(PlanCliTest, LatencyObjectiveIsLabelledAsOneInputsLatency) {
+  const CliResult r =
+      Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "--objective", "latency"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("for one input through the empty pipeline"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ms per inference"), std::string::npos) << r.out;
+}
+
+// #12 run --trace: the threaded runtime and the simulator write Chrome trace JSON, one track
+// per stage.
+TEST_F(PlanCliTest, RunTraceWritesChromeTraceJsonForRuntimeAndSimulator) {
+  for (bool simulate : {false, true}) {
+    std::vector<std::string> args = {"run", Path("fc.tflite"), "--devices", "edgetpu:3",
+                                     "--batch", "8", "--trace", Path("trace.json")};
+    if (simulate) args.push_back("--simulate");
+    const CliResult r = Run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(Slurp(Path("trace.json")));
+    std::set<int> tracks;
+    for (const auto& e : j["traceEvents"])
+      if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["tid"].get<int>());
+    EXPECT_EQ(tracks.size(), 3u) << (simulate ? "simulated" : "threaded");
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "segpipe/partition/plan_file.h"
 #include "segpipe/partition/planner.h"
 #include "segpipe/pipeline/profilers.h"
+#include "segpipe/pipeline/run.h"
 #include "segpipe/tflite/reader.h"
 
 namespace segpipe::cli {
@@ -111,9 +112,16 @@ void PrintPlan(const Model& model, const Plan& plan) {
                 FormatCompilerBytes(p.on_chip_bytes).c_str(),
                 FormatCompilerBytes(p.off_chip_bytes).c_str(), p.stage_ms);
   }
-  std::printf("objective %s: %.4f ms per inference (bottleneck %.4f ms, %.1f inferences/s)\n",
-              ObjectiveName(plan.objective).c_str(), plan.time_per_inference_ms, plan.period_ms,
-              1000.0 / plan.period_ms);
+  if (plan.objective.kind == Objective::Kind::kLatency) {
+    std::printf("objective latency: %.4f ms for one input through the empty pipeline (period "
+                "%.4f ms, %.1f inferences/s)\n",
+                plan.latency_ms, plan.period_ms, 1000.0 / plan.period_ms);
+  } else {
+    std::printf("objective %s: %.4f ms per inference (period %.4f ms, %.1f inferences/s; one "
+                "input alone %.4f ms)\n",
+                ObjectiveName(plan.objective).c_str(), plan.time_per_inference_ms, plan.period_ms,
+                1000.0 / plan.period_ms, plan.latency_ms);
+  }
   if (plan.pipeline_time_ms >= 0)
     std::printf("pipeline time (batch, %s): %.4f ms per inference\n", plan.profile.c_str(),
                 plan.pipeline_time_ms);
@@ -231,14 +239,17 @@ Status Run(const PlanFlags& flags) {
   nlohmann::json j = PlanToJson(plan, num_ops);
   j["model"] = flags.model_path;
   j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
-  // The same split in `segpipe run --split` form, when one device runs each stage.
+  // Every plan written can run: `run --plan` takes the same devices, split and replicas, shown
+  // here in `segpipe run --devices/--split` form.
   LoadedPlan loaded{plan.partition, num_ops, ""};
-  auto cuts = PlanCutAfterLayers(loaded, model);
-  if (cuts.ok() && plan.partition.num_devices() == static_cast<int>(plan.segments.size())) {
-    std::string split;
-    for (int c : *cuts) split += fmt::format("{}{}", split.empty() ? "" : ",", c);
-    j["run_split"] = split.empty() ? "default" : split;
-  }
+  StatusOr<RunConfig> runnable = RunConfigForPlan(loaded, model);
+  if (!runnable.ok())
+    return FailedPreconditionError(fmt::format("the {} plan {} cannot run as a pipeline: {}",
+                                               StrategyName(plan.strategy), j["layers"].get<std::string>(),
+                                               runnable.status().message()));
+  j["run_split"] = runnable->split;
+  j["run_devices"] = runnable->devices;
+  if (!runnable->replicas.empty()) j["run_replicas"] = runnable->replicas;
   if (flags.json) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {

@@ -47,6 +47,8 @@ struct RunFlags {
   bool compute = false;
   int queue_capacity = 1;
   std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
+  bool queue_all = false;
+  std::string trace_path;
 };
 
 StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
@@ -154,22 +156,11 @@ Status RunPipelineModel(const RunFlags& flags) {
   config.devices = flags.devices;
   config.split = flags.split;
   if (!flags.plan_path.empty()) {
-    // The plan fixes both the devices (one per stage, in order) and the cuts.
+    // The plan fixes the devices (in stage order, replicas included) and the cuts.
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
-    SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> cuts, PlanCutAfterLayers(plan, model));
-    config.devices.clear();
-    for (const Segment& s : plan.partition.segments) {
-      if (s.replicas != 1)
-        return UnimplementedError(fmt::format(
-            "{}: a stage replicated on {} devices cannot run yet (one device per stage); plan "
-            "with --no-replication",
-            flags.plan_path, s.replicas));
-      config.devices += fmt::format("{}{}", config.devices.empty() ? "" : ",",
-                                    DeviceKindName(s.device.kind));
-    }
-    config.split.clear();
-    for (int c : cuts) config.split += fmt::format("{}{}", config.split.empty() ? "" : ",", c);
-    if (config.split.empty()) config.split = "default";
+    StatusOr<RunConfig> planned = RunConfigForPlan(plan, model, config);
+    if (!planned.ok()) return planned.status().WithContext(flags.plan_path);
+    config = *std::move(planned);
   }
   config.batch = flags.batch;
   config.host_profile = flags.host_profile;
@@ -177,12 +168,24 @@ Status RunPipelineModel(const RunFlags& flags) {
   config.edgetpu_compute = flags.compute;
   config.queue_capacity = flags.queue_capacity;
   config.seed = flags.seed;
+  config.queue_all_inputs = flags.queue_all;
+  config.trace = !flags.trace_path.empty();
   SEGPIPE_ASSIGN_OR_RETURN(RunReport report, RunPipeline(model, config));
+  if (!flags.trace_path.empty()) {
+    std::ofstream out(flags.trace_path, std::ios::binary | std::ios::trunc);
+    out << report.trace_json << '\n';
+    out.close();
+    if (!out)
+      return UnavailableError(fmt::format("cannot write the trace file '{}'", flags.trace_path));
+  }
   if (flags.json) {
     std::printf("%s\n", RunReportJson(report).c_str());
   } else {
-    std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), flags.devices.c_str(),
-                flags.split.c_str(), FormatRunReport(report).c_str());
+    std::string devices = config.devices;
+    if (!config.replicas.empty())
+      devices += fmt::format(" (replicas {})", fmt::join(config.replicas, ","));
+    std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), devices.c_str(),
+                config.split.c_str(), FormatRunReport(report).c_str());
   }
   return OkStatus();
 }
@@ -226,7 +229,15 @@ void RegisterRun(CLI::App& app, Action* action) {
   cmd->add_option("--queue-capacity", flags->queue_capacity, "inputs waiting between two stages")
       ->check(CLI::Range(1, 1024))->capture_default_str();
   cmd->add_option("--plan", flags->plan_path,
-                  "run as a pipeline with the devices and split of a `segpipe plan -o` file");
+                  "run as a pipeline with the devices, split and replicas of a `segpipe plan -o` "
+                  "file");
+  cmd->add_flag("--queue-all", flags->queue_all,
+                "pipeline: the paper's batch timing, all inputs queued before the first result "
+                "(memory grows with --batch; refused above 1 GiB). By default inputs stream in "
+                "constant memory");
+  cmd->add_option("--trace", flags->trace_path,
+                  "pipeline: write the timeline as Chrome Trace Event JSON (Perfetto, "
+                  "chrome://tracing)");
   cmd->callback([action, flags] {
     *action = [flags] {
       return flags->devices.empty() && flags->plan_path.empty() ? RunSingleModel(*flags)

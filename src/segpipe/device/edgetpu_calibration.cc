@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/device/pipeline_time.h"
 #include "segpipe/synth/paper_models.h"
 
 namespace segpipe {
@@ -161,11 +162,14 @@ StatusOr<std::vector<CalibrationPoint>> BuildCalibrationPoints(
 }
 
 double PredictMs(const CalibrationPoint& point, const EdgeTpuSpec& spec, const HostProfile& host) {
-  std::vector<double> stage_ns;
-  for (const SegmentPlacement& p : point.segments)
-    stage_ns.push_back(EstimateSegmentTiming(p, spec).total_ns());
-  if (point.num_tpus == 1) return stage_ns[0] * 1e-6;
-  return PipelineBatchWallNs(stage_ns, host, point.batch) / point.batch * 1e-6;
+  std::vector<PipelineStageTime> stages;
+  for (const SegmentPlacement& p : point.segments) {
+    const double device_ns = EstimateSegmentTiming(p, spec).total_ns();
+    if (point.num_tpus == 1) return device_ns * 1e-6;
+    stages.push_back({.time = StageTimeNs(device_ns, host)});
+  }
+  return EstimatePipelineTime(stages, HostOverheadsNs(host)).BatchWall(point.batch) / point.batch *
+         1e-6;
 }
 
 StatusOr<CalibrationResult> FitEdgeTpuModel(const std::vector<CalibrationPoint>& points,

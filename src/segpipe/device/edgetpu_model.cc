@@ -323,21 +323,4 @@ StatusOr<HostProfile> HostProfileByName(std::string_view name) {
       fmt::format("unknown host profile '{}'; expected 'paper' or 'native'", name));
 }
 
-double PipelineBatchWallNs(std::span<const double> stage_ns, const HostProfile& host, int batch) {
-  if (stage_ns.empty() || batch <= 0) return 0;
-  double latency_ns = host.startup_ns + host.per_hop_ns;  // + the hand-off out of the last stage
-  double bottleneck_ns = 0;
-  for (double device_ns : stage_ns) {
-    const double stage_total_ns = host.per_stage_host_ns + device_ns + host.per_hop_ns;
-    latency_ns += stage_total_ns;
-    bottleneck_ns = std::max(bottleneck_ns, stage_total_ns);
-  }
-  // Under one interpreter lock the host work of all stages runs one at a time.
-  const double period_ns =
-      host.host_serialized
-          ? std::max(bottleneck_ns, host.per_stage_host_ns * static_cast<double>(stage_ns.size()))
-          : bottleneck_ns;
-  return latency_ns + (batch - 1) * period_ns;
-}
-
 }  // namespace segpipe

@@ -201,11 +201,7 @@ HostProfile NativeHostProfile();
 // "paper" or "native".
 StatusOr<HostProfile> HostProfileByName(std::string_view name);
 
-// Wall time of pushing `batch` inputs through a pipeline whose stage i takes stage_ns[i] of
-// device time per inference, with fill and drain, as the paper timed it (start threads, feed all
-// inputs, join). Analytic: the first input crosses every stage, each further one leaves after one
-// period = max(bottleneck stage, serialized host work of all stages).
-double PipelineBatchWallNs(std::span<const double> stage_ns, const HostProfile& host, int batch);
+// A pipeline of such stages is timed by EstimatePipelineTime (device/pipeline_time.h).
 
 }  // namespace segpipe
 

@@ -1,6 +1,7 @@
 // Placement and timing of the Edge TPU model on the paper's models, checked against the
 // authors' reports.
 #include "segpipe/device/edgetpu_model.h"
+#include "segpipe/device/pipeline_time.h"
 
 #include <gtest/gtest.h>
 
@@ -108,18 +109,33 @@ TEST(EdgeTpuTimingTest, ConvComputeScalesWithPaddedMacs) {
   EXPECT_GT(b->compute_ns, a->compute_ns * 1.4);
 }
 
-TEST(PipelineBatchWallTest, PaperProfileSerializesHostWork) {
+TEST(PipelineTimeTest, PaperProfileSerializesHostWork) {
   HostProfile host = PaperHostProfile();
-  const double stages[] = {100e3, 100e3};
-  const double one = PipelineBatchWallNs(stages, host, 1);
-  const double fifty = PipelineBatchWallNs(stages, host, 50);
+  auto wall = [&](int batch) {
+    std::vector<PipelineStageTime> stages(2, {.time = StageTimeNs(100e3, host)});
+    return EstimatePipelineTime(stages, HostOverheadsNs(host)).BatchWall(batch);
+  };
+  const double one = wall(1);
+  const double fifty = wall(50);
   EXPECT_NEAR(one, host.startup_ns + 2 * (host.per_stage_host_ns + 100e3), 1e-6);
   // Period = 2 x host work (serialized), not the bottleneck stage.
   EXPECT_NEAR(fifty - one, 49 * 2 * host.per_stage_host_ns, 1e-6);
   host = NativeHostProfile();
-  EXPECT_NEAR(PipelineBatchWallNs(stages, host, 50) - PipelineBatchWallNs(stages, host, 1),
-              49 * (100e3 + host.per_hop_ns), 1e-6);
+  EXPECT_NEAR(wall(50) - wall(1), 49 * (100e3 + host.per_hop_ns), 1e-6);
   EXPECT_FALSE(HostProfileByName("python").ok());
+}
+
+TEST(PipelineTimeTest, ReplicasDivideTheirStageAndTheSharedLinkAddsUp) {
+  const PipelineStageTime stages[] = {{.time = 10, .replicas = 1, .link = 3},
+                                      {.time = 30, .replicas = 3, .link = 4}};
+  PipelineTime t = EstimatePipelineTime(stages, {.serialized_per_stage = 0, .fixed = 1});
+  EXPECT_DOUBLE_EQ(t.latency, 41);
+  EXPECT_DOUBLE_EQ(t.period, 10);
+  EXPECT_DOUBLE_EQ(t.BatchWall(5), 81);
+  const PipelineStageTime linked[] = {{.time = 10, .replicas = 2, .link = 6},
+                                      {.time = 10, .replicas = 2, .link = 6}};
+  EXPECT_DOUBLE_EQ(EstimatePipelineTime(linked, {}).period, 12);  // the link, not the stages
+  EXPECT_DOUBLE_EQ(EstimatePipelineTime(linked, {.serialized_per_stage = 7}).period, 14);
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // device needed. A stage's time is the modelled service time of one invocation (fixed invoke
 // cost, activations in and out over the host link, compute, streaming of the parameters that do
 // not fit on chip) plus the host's per-stage work and hand-off of the host profile (native by
-// default). Whole pipelines are timed with PipelineBatchWallNs, so the stage times used by the
-// search and the pipeline time `exhaustive` compares differ only by constants. CPU stages have no analytic model: they need `--profile measure` (or the
-// simulator's CPU timing), and this profiler says so.
+// default; StageTimeNs). Whole pipelines are timed by SegmentProfiler's default, the same
+// EstimatePipelineTime the planner's objectives use. CPU stages have no analytic model: they
+// need `--profile measure`, and this profiler says so.
 //
 // Lifetime: borrows `model`, which must outlive the profiler. Not thread-safe (see
 // SegmentProfiler).
@@ -24,19 +24,14 @@ class ModelProfiler : public SegmentProfiler {
                          HostProfile host = NativeHostProfile())
       : model_(model), index_(BuildPlacementIndex(model, spec)), spec_(spec), host_(std::move(host)) {}
   std::string name() const override { return "model"; }
+  const HostProfile& host_profile() const override { return host_; }
+  const EdgeTpuSpec& edgetpu_spec() const override { return spec_; }
 
  protected:
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
                                            const StageDevice& device) override;
-  StatusOr<double> TimePipelineUncachedMs(const Partition& partition, int batch) override;
-  double SerializedHostMsPerStage() const override {
-    return host_.host_serialized ? host_.per_stage_host_ns * 1e-6 : 0;
-  }
 
  private:
-  // Host time added to each stage's device time (see PipelineBatchWallNs).
-  double HostStageNs() const;
-
   const Model& model_;
   const PlacementIndex index_;  // per-model facts, so each profile costs O(segment)
   EdgeTpuSpec spec_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -36,26 +37,33 @@ std::string ObjectiveName(const Objective& objective) {
   return "?";
 }
 
-double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms) {
-  double sum = 0, max = 0;
-  for (double t : stage_ms) {
-    sum += t;
-    max = std::max(max, t);
-  }
-  max = std::max(max, static_cast<double>(stage_ms.size()) * objective.serialized_host_ms_per_stage);
-  switch (objective.kind) {
-    case Objective::Kind::kThroughput:
-      return max;
-    case Objective::Kind::kLatency:
-      return sum;
-    case Objective::Kind::kBatch:
-      return sum + (objective.batch_size - 1) * max;
-  }
-  return max;
+PipelineTime ObjectivePipelineTime(const Objective& objective, std::span<const double> stage_ms,
+                                   std::span<const int> replicas) {
+  std::vector<PipelineStageTime> stages;
+  stages.reserve(stage_ms.size());
+  for (size_t k = 0; k < stage_ms.size(); ++k)
+    stages.push_back({.time = stage_ms[k], .replicas = k < replicas.size() ? replicas[k] : 1});
+  return EstimatePipelineTime(stages, {.serialized_per_stage = objective.serialized_host_ms_per_stage,
+                                       .fixed = objective.fixed_ms});
 }
 
-double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms) {
-  const double value = ObjectiveValue(objective, stage_ms);
+double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms,
+                      std::span<const int> replicas) {
+  const PipelineTime t = ObjectivePipelineTime(objective, stage_ms, replicas);
+  switch (objective.kind) {
+    case Objective::Kind::kThroughput:
+      return t.period;
+    case Objective::Kind::kLatency:
+      return t.latency;
+    case Objective::Kind::kBatch:
+      return t.BatchWall(objective.batch_size);
+  }
+  return t.period;
+}
+
+double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms,
+                          std::span<const int> replicas) {
+  const double value = ObjectiveValue(objective, stage_ms, replicas);
   return objective.kind == Objective::Kind::kBatch ? value / objective.batch_size : value;
 }
 

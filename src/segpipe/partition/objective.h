@@ -1,10 +1,11 @@
 // What a partition is optimised for, and how per-stage times combine into one number.
 //
 // A pipeline of stages with times t_1..t_s processes a batch of B inputs in
-// sum(t) + (B - 1) * max(t) (fill, then one result per bottleneck period). So:
-//   throughput: minimise max(t)           (steady-state period, B -> infinity)
-//   latency:    minimise sum(t)           (one input, B = 1)
-//   batch:B:    minimise sum(t) + (B-1)*max(t), reported per inference (divided by B),
+// latency + (B - 1) * period (EstimatePipelineTime, device/pipeline_time.h: latency = fixed +
+// sum(t), period = max(t / replicas), at least the serialized host floor). So:
+//   throughput: minimise the period       (steady state, B -> infinity)
+//   latency:    minimise the latency      (one input through the empty pipeline, B = 1)
+//   batch:B:    minimise latency + (B-1) * period, reported per inference (divided by B),
 //               which is how the paper timed its pipelines (B = 50).
 #ifndef SEGPIPE_PARTITION_OBJECTIVE_H_
 #define SEGPIPE_PARTITION_OBJECTIVE_H_
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "segpipe/core/status.h"
+#include "segpipe/device/pipeline_time.h"
 
 namespace segpipe {
 
@@ -25,6 +27,9 @@ struct Objective {
   // runtime): the period is then at least (number of stages) x this. Set by the planner from
   // the profiler's host profile; 0 when stages overlap their host work.
   double serialized_host_ms_per_stage = 0;
+  // Once per batch (thread start, the hand-off into the first stage), likewise from the host
+  // profile; a constant, so it never changes which split wins.
+  double fixed_ms = 0;
 
   static Objective Throughput() { return {Kind::kThroughput, 1}; }
   static Objective Latency() { return {Kind::kLatency, 1}; }
@@ -36,13 +41,19 @@ struct Objective {
 StatusOr<Objective> ParseObjective(std::string_view text);
 std::string ObjectiveName(const Objective& objective);
 
-// The quantity minimised: max, sum, or sum + (B-1)*max of the stage times, where max is at
-// least stage count x serialized_host_ms_per_stage.
-double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms);
+// Latency and period of stages with these times (one device each, or replicas[k] devices for
+// stage k when given), under the objective's host floor and fixed cost.
+PipelineTime ObjectivePipelineTime(const Objective& objective, std::span<const double> stage_ms,
+                                   std::span<const int> replicas = {});
 
-// The objective expressed as time per inference: the period for throughput, the sum for
-// latency, the batch time divided by B for batch:B.
-double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms);
+// The quantity minimised: the period, the latency, or the batch wall time.
+double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms,
+                      std::span<const int> replicas = {});
+
+// The objective expressed per inference: the period for throughput, the latency of one input
+// for latency, the batch time divided by B for batch:B.
+double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms,
+                          std::span<const int> replicas = {});
 
 }  // namespace segpipe
 

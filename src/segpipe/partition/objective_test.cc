@@ -39,5 +39,18 @@ TEST(ObjectiveTest, SerializedHostWorkFloorsThePeriod) {
   EXPECT_DOUBLE_EQ(ObjectiveValue(batch, t), 6 + 49 * 3);
 }
 
+TEST(ObjectiveTest, ReplicasAndTheFixedCostEnterThroughTheOnePipelineFormula) {
+  const std::vector<double> t = {1, 4, 2};
+  const std::vector<int> replicas = {1, 2, 1};  // stage 2 on two devices: 2 ms per result
+  Objective batch = Objective::Batch(10);
+  batch.fixed_ms = 0.5;
+  EXPECT_DOUBLE_EQ(ObjectiveValue(batch, t, replicas), 0.5 + 7 + 9 * 2);
+  EXPECT_DOUBLE_EQ(ObjectivePipelineTime(batch, t, replicas).period, 2);
+  Objective latency = Objective::Latency();
+  latency.fixed_ms = 0.5;  // one input through the empty pipeline: replicas do not help it
+  EXPECT_DOUBLE_EQ(ObjectiveValue(latency, t, replicas), 7.5);
+  EXPECT_DOUBLE_EQ(TimePerInferenceMs(Objective::Throughput(), t, replicas), 2);
+}
+
 }  // namespace
 }  // namespace segpipe

@@ -88,7 +88,7 @@ Status OnChipRefusal(Search& search, std::span<const StageDevice> devices) {
 // The compiler's split (params) or the paper's layer-count split (uniform), as last units.
 StatusOr<std::vector<int>> DefaultSplit(const Search& search, int num_stages, SplitKind kind) {
   std::vector<int64_t> layer_bytes;
-  EdgeTpuSpec spec;
+  const EdgeTpuSpec& spec = search.profiler.edgetpu_spec();
   for (int u = 0; u < search.num_units(); ++u) {
     int64_t bytes = 0;
     for (int op = search.first_op(u); op <= search.unit_ends[u]; ++op)
@@ -120,6 +120,8 @@ StatusOr<Chosen> Choose(Search& search, const PlanOptions& options) {
   const int n = search.num_units();
   const int s = static_cast<int>(options.devices.size());
   std::span<const StageDevice> devices = options.devices;
+  // auto picks its own device count (1..min(devices, layers), replicas beyond that).
+  if (options.strategy == Strategy::kAuto) return AutoChoose(search, options);
   SEGPIPE_RETURN_IF_ERROR(CheckSplitShape(n, s));
   Chosen chosen;
   std::vector<int> last;
@@ -180,13 +182,10 @@ StatusOr<std::vector<double>> StageTimes(SegmentProfiler& profiler, const Partit
   return t;
 }
 
-// Steady-state period: the slowest stage (replicas share its inputs), and at least the host work
-// every stage does under one lock.
-double Period(const Partition& p, std::span<const double> stage_ms, const Objective& objective) {
-  double period = static_cast<double>(stage_ms.size()) * objective.serialized_host_ms_per_stage;
-  for (size_t k = 0; k < stage_ms.size(); ++k)
-    period = std::max(period, stage_ms[k] / p.segments[k].replicas);
-  return period;
+std::vector<int> Replicas(const Partition& p) {
+  std::vector<int> r;
+  for (const Segment& s : p.segments) r.push_back(s.replicas);
+  return r;
 }
 
 StatusOr<AutoOption> MakeOption(Search& search, const Objective& objective, Partition partition,
@@ -196,8 +195,9 @@ StatusOr<AutoOption> MakeOption(Search& search, const Objective& objective, Part
   option.devices_used = devices_used;
   option.replicated = partition.num_devices() > static_cast<int>(partition.segments.size());
   option.layout = FormatLayers(partition, search.unit_ends);
-  option.time_per_inference_ms = PartitionObjectiveValue(objective, partition, t, true);
-  option.throughput_per_s = 1000.0 / Period(partition, t, objective);
+  const std::vector<int> replicas = Replicas(partition);
+  option.time_per_inference_ms = TimePerInferenceMs(objective, t, replicas);
+  option.throughput_per_s = 1000.0 / ObjectivePipelineTime(objective, t, replicas).period;
   option.partition = std::move(partition);
   return option;
 }
@@ -297,24 +297,6 @@ std::string_view StrategyName(Strategy strategy) {
 
 std::vector<Strategy> AllStrategies() { return {std::begin(kAll), std::end(kAll)}; }
 
-double PartitionObjectiveValue(const Objective& objective, const Partition& partition,
-                               std::span<const double> stage_ms, bool per_inference) {
-  double sum = 0;
-  for (double t : stage_ms) sum += t;
-  const double period = Period(partition, stage_ms, objective);
-  switch (objective.kind) {
-    case Objective::Kind::kThroughput:
-      return period;
-    case Objective::Kind::kLatency:
-      return sum;
-    case Objective::Kind::kBatch: {
-      const double value = sum + (objective.batch_size - 1) * period;
-      return per_inference ? value / objective.batch_size : value;
-    }
-  }
-  return period;
-}
-
 StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const PlanOptions& options) {
   if (model.ops.empty()) return InvalidArgumentError("the model has no ops to partition");
   if (options.devices.empty()) return InvalidArgumentError("no devices to plan for (--devices)");
@@ -329,7 +311,9 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   const int64_t profiles_before = profiler.profiles_taken();
   const int64_t runs_before = profiler.pipeline_runs();
   PlanOptions effective = options;
-  effective.objective.serialized_host_ms_per_stage = profiler.SerializedHostMsPerStage();
+  const PipelineOverheads overheads = HostOverheadsNs(profiler.host_profile());
+  effective.objective.serialized_host_ms_per_stage = overheads.serialized_per_stage * 1e-6;
+  effective.objective.fixed_ms = overheads.fixed * 1e-6;
   StatusOr<Chosen> chosen_or = Choose(search, effective);
   // The optimal search finds no finite split when every one streams: say why.
   if (options.on_chip_only && chosen_or.status().code() == StatusCode::kFailedPrecondition &&
@@ -357,10 +341,12 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
     plan.segments.push_back(p);
     t.push_back(p.stage_ms);
   }
-  plan.objective_value = PartitionObjectiveValue(effective.objective, plan.partition, t, false);
-  plan.time_per_inference_ms =
-      PartitionObjectiveValue(effective.objective, plan.partition, t, true);
-  plan.period_ms = Period(plan.partition, t, effective.objective);
+  const std::vector<int> replicas = Replicas(plan.partition);
+  plan.objective_value = ObjectiveValue(effective.objective, t, replicas);
+  plan.time_per_inference_ms = TimePerInferenceMs(effective.objective, t, replicas);
+  const PipelineTime pipeline_time = ObjectivePipelineTime(effective.objective, t, replicas);
+  plan.period_ms = pipeline_time.period;
+  plan.latency_ms = pipeline_time.latency;
   plan.profiles_taken = profiler.profiles_taken() - profiles_before;
   plan.pipeline_runs = profiler.pipeline_runs() - runs_before;
   plan.num_layers = search.num_units();

@@ -68,7 +68,8 @@ struct Plan {
   std::vector<SegmentProfile> segments;   // per segment (one device's time)
   double objective_value = 0;             // ObjectiveValue on the stage times (replicas counted)
   double time_per_inference_ms = 0;       // TimePerInferenceMs likewise
-  double period_ms = 0;                   // bottleneck: max(stage_ms / replicas)
+  double period_ms = 0;                   // bottleneck: max(stage_ms / replicas), host floor
+  double latency_ms = 0;                  // one input through the empty pipeline
   double pipeline_time_ms = -1;           // exhaustive: its measured pipeline time per inference
   int64_t profiles_taken = 0;             // segment profiles this plan took (cache misses)
   int64_t pipeline_runs = 0;              // whole-pipeline runs (exhaustive)
@@ -78,10 +79,6 @@ struct Plan {
 };
 
 StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const PlanOptions& options);
-
-// Objective and time per inference of a partition from per-segment times, replicas counted.
-double PartitionObjectiveValue(const Objective& objective, const Partition& partition,
-                               std::span<const double> stage_ms, bool per_inference);
 
 }  // namespace segpipe
 

@@ -2,6 +2,9 @@
 #include "segpipe/partition/segment_profiler.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "segpipe/device/pipeline_time.h"
 
 namespace segpipe {
 
@@ -22,14 +25,25 @@ StatusOr<double> SegmentProfiler::TimePipelineMs(const Partition& partition, int
 }
 
 StatusOr<double> SegmentProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
-  double sum = 0;
-  double period = static_cast<double>(partition.segments.size()) * SerializedHostMsPerStage();
+  std::vector<PipelineStageTime> stages;
   for (const Segment& s : partition.segments) {
     SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p, Profile(s.first_op, s.last_op, s.device));
-    sum += p.stage_ms;
-    period = std::max(period, p.stage_ms / s.replicas);
+    stages.push_back({.time = p.stage_ms, .replicas = s.replicas});
   }
-  return (sum + (batch - 1) * period) / batch;
+  PipelineOverheads overheads = HostOverheadsNs(host_profile());
+  overheads.serialized_per_stage *= 1e-6;
+  overheads.fixed *= 1e-6;
+  return EstimatePipelineTime(stages, overheads).BatchWall(batch) / batch;
+}
+
+const HostProfile& SegmentProfiler::host_profile() const {
+  static const HostProfile* const kNone = new HostProfile{.name = "none"};
+  return *kNone;
+}
+
+const EdgeTpuSpec& SegmentProfiler::edgetpu_spec() const {
+  static const EdgeTpuSpec* const kDefault = new EdgeTpuSpec();
+  return *kDefault;
 }
 
 }  // namespace segpipe

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "segpipe/core/status.h"
+#include "segpipe/device/edgetpu_model.h"
 #include "segpipe/partition/partition.h"
 
 namespace segpipe {
@@ -39,13 +40,17 @@ class SegmentProfiler {
 
   // Wall time per inference of the whole partition run as a pipeline on `batch` inputs (start,
   // feed, drain, divided by batch): what the paper's exhaustive method times. The default
-  // combines the segment profiles as (sum + (batch - 1) * max) / batch, each replicated stage
-  // counting stage_ms / replicas towards the bottleneck.
+  // combines the segment profiles with EstimatePipelineTime under host_profile(), each
+  // replicated stage counting stage_ms / replicas towards the period.
   StatusOr<double> TimePipelineMs(const Partition& partition, int batch);
 
-  // Host work per stage and inference that all stages do under one lock (0: none); see
-  // Objective::serialized_host_ms_per_stage.
-  virtual double SerializedHostMsPerStage() const { return 0; }
+  // The host costs the stage times include (host work per stage, hand-offs) and the ones a
+  // whole pipeline adds (the serialized host floor, thread start). Edge TPU profilers carry the
+  // caller's profile; the default has none (measured times include the host already).
+  virtual const HostProfile& host_profile() const;
+  // The Edge TPU description segments are placed and timed with (the strategies' starting
+  // splits use its byte accounting); the default is EdgeTpuSpec{}.
+  virtual const EdgeTpuSpec& edgetpu_spec() const;
 
   int64_t profiles_taken() const { return profiles_taken_; }
   int64_t pipeline_runs() const { return pipeline_runs_; }

@@ -27,13 +27,13 @@ int64_t Percentile(const std::vector<int64_t>& sorted, double p) {
 
 }  // namespace
 
-Pipeline::Edge::Edge(const EdgeLayout& edge_layout, int capacity)
+Pipeline::Edge::Edge(const EdgeLayout& edge_layout, int capacity, int holders)
     : layout(&edge_layout),
-      frames(static_cast<size_t>(capacity) + 2),
-      free(static_cast<size_t>(capacity) + 2),
-      full(static_cast<size_t>(capacity) + 2) {
-  // One waiting beyond `capacity` is impossible: the producer holds one frame and the consumer
-  // one, so `full` never blocks and the pool alone bounds the queue.
+      frames(static_cast<size_t>(capacity + holders)),
+      free(static_cast<size_t>(capacity + holders)),
+      full(static_cast<size_t>(capacity + holders)) {
+  // `full` never blocks: it can hold the whole pool, and the pool alone bounds the queue (each
+  // producer and consumer thread holds at most one frame).
   const size_t frame_bytes = static_cast<size_t>(std::max<int64_t>(layout->frame_bytes, 64));
   storage = std::make_unique<uint8_t[]>(frame_bytes * frames.size() + 64);
   uint8_t* base = storage.get();
@@ -53,11 +53,16 @@ std::span<uint8_t> Pipeline::Edge::Slot(const Frame& f, int slot) const {
 Pipeline::Pipeline(const Model& model, PipelinePlan plan, const PipelineOptions& options)
     : options_(options), plan_(std::move(plan)), failed_from_(kNoFailure) {
   const int n = static_cast<int>(plan_.stages.size());
+  auto replicas = [&](int stage) {
+    return options_.replicas.empty() ? 1 : options_.replicas[static_cast<size_t>(stage)];
+  };
   for (int e = 0; e <= n; ++e) {
     int capacity = options_.queue_capacity;
     if (e == 0 && options_.input_capacity > 0) capacity = options_.input_capacity;
     if (e == n && options_.output_capacity > 0) capacity = options_.output_capacity;
-    edges_.push_back(std::make_unique<Edge>(plan_.edges[static_cast<size_t>(e)], capacity));
+    const int holders = (e == 0 ? 1 : replicas(e - 1)) + (e == n ? 1 : replicas(e));
+    edges_.push_back(
+        std::make_unique<Edge>(plan_.edges[static_cast<size_t>(e)], capacity, holders));
   }
   latency_ns_.assign(static_cast<size_t>(std::max(options_.latency_samples, 1)), 0);
 }
@@ -69,21 +74,42 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const Model& model,
   if (options.queue_capacity < 1 || options.input_capacity < 0 || options.output_capacity < 0)
     return InvalidArgumentError("pipeline queue capacities must be >= 1");
   SEGPIPE_ASSIGN_OR_RETURN(PipelinePlan plan, MakePipelinePlan(model, last_ops));
-  if (devices.size() != plan.stages.size())
-    return InvalidArgumentError(fmt::format("{} devices given for {} pipeline stages",
-                                            devices.size(), plan.stages.size()));
+  size_t expected = plan.stages.size();
+  if (!options.replicas.empty()) {
+    if (options.replicas.size() != plan.stages.size())
+      return InvalidArgumentError(fmt::format("replica counts given for {} stages, the pipeline "
+                                              "has {}", options.replicas.size(), plan.stages.size()));
+    expected = 0;
+    for (int r : options.replicas) {
+      if (r < 1) return InvalidArgumentError("every stage needs at least one device");
+      expected += static_cast<size_t>(r);
+    }
+  }
+  if (devices.size() != expected)
+    return InvalidArgumentError(fmt::format("{} devices given for {} pipeline stages{}",
+                                            devices.size(), plan.stages.size(),
+                                            expected == plan.stages.size()
+                                                ? ""
+                                                : fmt::format(" ({} with replicas)", expected)));
   std::unique_ptr<Pipeline> p(new Pipeline(model, std::move(plan), options));
-  for (size_t i = 0; i < devices.size(); ++i) {
-    if (devices[i] == nullptr) return InvalidArgumentError(fmt::format("device {} is null", i));
+  size_t next_device = 0;
+  for (size_t i = 0; i < p->plan_.stages.size(); ++i) {
     auto stage = std::make_unique<Stage>();
     stage->plan = &p->plan_.stages[i];
-    stage->device = std::move(devices[i]);
-    SEGPIPE_RETURN_IF_ERROR(stage->device->Prepare(stage->plan->segment)
-                                .WithContext(fmt::format("preparing stage {} on {}", i,
-                                                         stage->device->kind())));
-    stage->in_spans.resize(stage->plan->input_slots.size());
-    stage->out_spans.resize(stage->plan->output_slots.size());
-    stage->description = stage->device->Describe();
+    const int replicas = options.replicas.empty() ? 1 : options.replicas[i];
+    stage->replicas.resize(static_cast<size_t>(replicas));
+    for (Replica& replica : stage->replicas) {
+      if (devices[next_device] == nullptr)
+        return InvalidArgumentError(fmt::format("device {} is null", next_device));
+      replica.device = std::move(devices[next_device++]);
+      SEGPIPE_RETURN_IF_ERROR(replica.device->Prepare(stage->plan->segment)
+                                  .WithContext(fmt::format("preparing stage {} on {}", i,
+                                                           replica.device->kind())));
+      replica.in_spans.resize(stage->plan->input_slots.size());
+      replica.out_spans.resize(stage->plan->output_slots.size());
+    }
+    stage->description = stage->replicas[0].device->Describe();
+    if (replicas > 1) stage->description = fmt::format("{} x{}", stage->description, replicas);
     p->stages_.push_back(std::move(stage));
   }
   return p;
@@ -95,8 +121,11 @@ Status Pipeline::Start() {
   if (started_) return FailedPreconditionError("pipeline already started");
   if (joined_) return FailedPreconditionError("pipeline already stopped; create a new one");
   started_ = true;
+  for (auto& stage : stages_) stage->running.store(static_cast<int>(stage->replicas.size()));
   for (size_t i = 0; i < stages_.size(); ++i)
-    stages_[i]->thread = std::thread([this, i] { StageLoop(static_cast<int>(i)); });
+    for (size_t r = 0; r < stages_[i]->replicas.size(); ++r)
+      stages_[i]->replicas[r].thread = std::thread(
+          [this, i, r] { StageLoop(static_cast<int>(i), static_cast<int>(r)); });
   return OkStatus();
 }
 
@@ -121,14 +150,17 @@ struct DeferredWakeups {
 
 }  // namespace
 
-void Pipeline::StageLoop(int index) {
+void Pipeline::StageLoop(int index, int replica_index) {
   Stage& stage = *stages_[static_cast<size_t>(index)];
+  Replica& replica = stage.replicas[static_cast<size_t>(replica_index)];
   Edge& in = *edges_[static_cast<size_t>(index)];
   Edge& out = *edges_[static_cast<size_t>(index) + 1];
   const bool last = index + 1 == static_cast<int>(stages_.size());
-  const bool device_reports_start = stage.device->reports_start();
+  const bool replicated = stage.replicas.size() > 1;
+  Device& device = *replica.device;
+  const bool device_reports_start = device.reports_start();
   DeferredWakeups<BoundedQueue<Frame*>> wakeups{&in.free, &out.full};
-  stage.device->OnStageThreadStart(index);
+  device.OnStageThreadStart(index);
   for (;;) {
     const int64_t t0 = NowNs();
     Frame* src_frame = nullptr;
@@ -154,18 +186,21 @@ void Pipeline::StageLoop(int index) {
     dst.accept_ns = src.accept_ns;
     bool failed = src.failed || src.sequence >= failed_from_.load(std::memory_order_acquire);
     if (!failed) {
-      for (size_t j = 0; j < stage.in_spans.size(); ++j)
-        stage.in_spans[j] = in.Slot(src, stage.plan->input_slots[j]);
-      for (size_t j = 0; j < stage.out_spans.size(); ++j)
-        stage.out_spans[j] = out.Slot(dst, stage.plan->output_slots[j]);
-      DeviceIo io{stage.in_spans, stage.out_spans};
+      for (size_t j = 0; j < replica.in_spans.size(); ++j)
+        replica.in_spans[j] = in.Slot(src, stage.plan->input_slots[j]);
+      for (size_t j = 0; j < replica.out_spans.size(); ++j)
+        replica.out_spans[j] = out.Slot(dst, stage.plan->output_slots[j]);
+      DeviceIo io{replica.in_spans, replica.out_spans};
       io.on_started = &DeferredWakeups<BoundedQueue<Frame*>>::Run;
       io.on_started_arg = &wakeups;
-      Status status = stage.device->Invoke(src.sequence, io);
+      Status status = device.Invoke(src.sequence, io);
       if (!status.ok()) {
         RecordFailure(src.sequence,
-                      status.WithContext(fmt::format("stage {} ({}) on input {}", index,
-                                                     stage.device->kind(), src.sequence)));
+                      status.WithContext(
+                          replicated ? fmt::format("stage {} ({}, replica {}) on input {}", index,
+                                                   device.kind(), replica_index, src.sequence)
+                                     : fmt::format("stage {} ({}) on input {}", index,
+                                                   device.kind(), src.sequence)));
         failed = true;
       }
     }
@@ -181,11 +216,39 @@ void Pipeline::StageLoop(int index) {
     const int64_t t3 = NowNs();
     Frame* released = &src;
     wakeups.upstream_pending = in.free.TryPushDeferred(released);
-    if (last) RecordResult(dst, t3);
     Frame* handed_on = &dst;
-    const bool pushed = out.full.TryPushDeferred(handed_on);
+    bool pushed = false;
+    if (!replicated) {
+      if (last) RecordResult(dst, t3);
+      pushed = out.full.TryPushDeferred(handed_on);
+    } else {
+      // Wait for every earlier input to leave this stage (other replicas may still hold them).
+      wakeups.Flush();
+      std::unique_lock lock(stage.order_mu);
+      stage.order_cv.wait(lock, [&] {
+        return stage.next_out == dst.sequence || stopping_.load(std::memory_order_acquire);
+      });
+      if (stage.next_out == dst.sequence) {
+        // An earlier input failed on another replica after this one was taken: it leaves with
+        // the error too, as on an unreplicated stage.
+        if (dst.sequence >= failed_from_.load(std::memory_order_acquire)) dst.failed = true;
+        if (last) RecordResult(dst, NowNs());
+        pushed = out.full.TryPushDeferred(handed_on);
+        ++stage.next_out;
+      }
+      lock.unlock();
+      stage.order_cv.notify_all();
+    }
     wakeups.downstream_pending = pushed;
     const int64_t t4 = NowNs();
+    if (options_.trace != nullptr) {
+      PipelineTrace& trace = *options_.trace;
+      const int32_t st = index, rep = replica_index;
+      if (t1 > t0) trace.Record({t0, t1, -1, st, rep, TraceKind::kWaitInput});
+      if (t2 > t1) trace.Record({t1, t2, -1, st, rep, TraceKind::kBlockedOutput});
+      trace.Record({t2, t3, dst.sequence, st, rep, TraceKind::kInvoke});
+      if (t4 > t3) trace.Record({t3, t4, -1, st, rep, TraceKind::kBlockedOutput});
+    }
     stage.count.fetch_add(1, std::memory_order_relaxed);
     stage.wait_input_ns.fetch_add(t1 - t0, std::memory_order_relaxed);
     stage.blocked_output_ns.fetch_add((t2 - t1) + (t4 - t3), std::memory_order_relaxed);
@@ -193,7 +256,7 @@ void Pipeline::StageLoop(int index) {
     if (!pushed) break;  // teardown
   }
   wakeups.Flush();
-  out.full.Close();
+  if (stage.running.fetch_sub(1, std::memory_order_acq_rel) == 1) out.full.Close();
 }
 
 void Pipeline::RecordFailure(int64_t sequence, const Status& status) {
@@ -343,7 +406,8 @@ Status Pipeline::Finish() {
     Edge& out = *edges_.back();
     while (std::optional<Frame*> f = out.full.Pop()) out.free.Push(*f);
     for (auto& stage : stages_)
-      if (stage->thread.joinable()) stage->thread.join();
+      for (Replica& r : stage->replicas)
+        if (r.thread.joinable()) r.thread.join();
     joined_ = true;
   }
   return first_error();
@@ -351,13 +415,21 @@ Status Pipeline::Finish() {
 
 void Pipeline::Stop() {
   input_closed_.store(true, std::memory_order_release);
+  stopping_.store(true, std::memory_order_release);
   for (auto& edge : edges_) {
     edge->full.Close();
     edge->free.Close();
   }
-  for (auto& stage : stages_) stage->device->Cancel();
+  for (auto& stage : stages_) {
+    {
+      std::lock_guard lock(stage->order_mu);  // a replica between its check and its wait
+    }
+    stage->order_cv.notify_all();
+    for (Replica& r : stage->replicas) r.device->Cancel();
+  }
   for (auto& stage : stages_)
-    if (stage->thread.joinable()) stage->thread.join();
+    for (Replica& r : stage->replicas)
+      if (r.thread.joinable()) r.thread.join();
   joined_ = true;
 }
 
@@ -366,6 +438,7 @@ PipelineStats Pipeline::Stats() const {
   for (const auto& stage : stages_) {
     StageStats st;
     st.device = stage->description;
+    st.replicas = static_cast<int>(stage->replicas.size());
     st.first_op = stage->plan->first_op;
     st.last_op = stage->plan->last_op;
     st.count = stage->count.load(std::memory_order_relaxed);

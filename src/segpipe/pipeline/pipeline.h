@@ -6,12 +6,15 @@
 //   consumer thread:  while (auto r = pipeline->Pop(outputs)) { r->sequence, r->status ... }
 //   pipeline->Finish();                          // joins; or just destroy it (aborts and joins)
 //
-// Stage i runs segment i on devices[i]. Between stages sit bounded FIFO queues of frames: each
-// frame is one preallocated buffer holding every tensor live at that cut (see PipelinePlan), so
-// tensors move through the queues as values from fixed pools and the steady state allocates
-// nothing. Each edge of queue capacity C owns exactly C + 2 frames (C waiting, one being
-// written, one being read); a producer that finds none free waits, so a slow consumer stalls its
-// producers and memory stays bounded. Threads block on condition variables, never spin. A stage
+// Stage i runs segment i on devices[i], or on options.replicas[i] devices, one thread each: a
+// free replica takes the next input, and a replica that finishes before an earlier input of its
+// stage has left waits for it, so results leave every stage in input order. Between stages sit
+// bounded FIFO queues of frames: each frame is one preallocated buffer holding every tensor live
+// at that cut (see PipelinePlan), so tensors move through the queues as values from fixed pools
+// and the steady state allocates nothing. Each edge of queue capacity C owns exactly C + P + Q
+// frames (C waiting, one for each of the P producing and Q consuming threads; C + 2 without
+// replicas); a producer that finds none free waits, so a slow consumer stalls its producers and
+// memory stays bounded. Threads block on condition variables, never spin. A stage
 // wakes its neighbours once its next invocation is under way (DeviceIo::Started) or before it
 // waits itself, which keeps the wake-up off the paced stages' critical path.
 //
@@ -30,6 +33,7 @@
 #define SEGPIPE_PIPELINE_PIPELINE_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -44,6 +48,7 @@
 #include "segpipe/model/model.h"
 #include "segpipe/pipeline/bounded_queue.h"
 #include "segpipe/pipeline/plan.h"
+#include "segpipe/pipeline/trace.h"
 
 namespace segpipe {
 
@@ -52,13 +57,19 @@ struct PipelineOptions {
   int input_capacity = 0;   // frames waiting before stage 0; 0 = queue_capacity
   int output_capacity = 0;  // results waiting for Pop; 0 = queue_capacity
   int latency_samples = 1 << 16;  // end-to-end latencies kept for percentiles (a ring)
+  // Devices serving each stage (empty: one each). A replicated stage runs one thread per
+  // device; each takes the next input when free, and results still leave in input order.
+  std::vector<int> replicas;
+  // Opt-in timeline (run --trace): every invocation and wait, into its pre-sized buffer.
+  PipelineTrace* trace = nullptr;
 };
 
 struct StageStats {
   std::string device;
   int first_op = 0, last_op = 0;
+  int replicas = 1;
   int64_t count = 0;               // inputs this stage handled (computed or passed on failed)
-  int64_t busy_ns = 0;             // inside Device::Invoke (and forwarding copies)
+  int64_t busy_ns = 0;             // inside Device::Invoke (and forwarding copies), all replicas
   int64_t wait_input_ns = 0;       // waiting for the previous stage
   int64_t blocked_output_ns = 0;   // waiting for room downstream
 };
@@ -80,7 +91,8 @@ struct PopResult {
 class Pipeline {
  public:
   // Builds the plan and prepares every device (on this thread). `last_ops` as in
-  // MakePipelinePlan; devices.size() must equal the number of stages.
+  // MakePipelinePlan; devices.size() must equal the number of stages, or the sum of
+  // options.replicas (stage 0's replicas first, then stage 1's, ...).
   static StatusOr<std::unique_ptr<Pipeline>> Create(const Model& model,
                                                     std::span<const int> last_ops,
                                                     std::vector<std::unique_ptr<Device>> devices,
@@ -122,7 +134,12 @@ class Pipeline {
   Status first_error() const;
   int num_stages() const { return static_cast<int>(stages_.size()); }
   const PipelinePlan& plan() const { return plan_; }
-  Device& device(int stage) { return *stages_[static_cast<size_t>(stage)]->device; }
+  Device& device(int stage, int replica = 0) {
+    return *stages_[static_cast<size_t>(stage)]->replicas[static_cast<size_t>(replica)].device;
+  }
+  int num_replicas(int stage) const {
+    return static_cast<int>(stages_[static_cast<size_t>(stage)]->replicas.size());
+  }
   // Most frames that ever waited in each queue (edge 0 = inputs, last = results).
   std::vector<size_t> QueueHighWaterMarks() const;
   // Frames in each edge's pool: the memory bound (times the edge's frame bytes).
@@ -137,7 +154,9 @@ class Pipeline {
   };
   // The frames of one edge: a fixed pool, a free list and the queue of filled frames.
   struct Edge {
-    Edge(const EdgeLayout& layout, int capacity);
+    // `holders`: threads that may each hold a frame besides the queued ones (the replicas of
+    // the stages on both ends, or the caller).
+    Edge(const EdgeLayout& layout, int capacity, int holders);
     const EdgeLayout* layout;
     std::unique_ptr<uint8_t[]> storage;  // all frames of this edge, allocated once
     std::vector<Frame> frames;
@@ -145,19 +164,29 @@ class Pipeline {
     BoundedQueue<Frame*> full;  // filled frames waiting for the consumer, FIFO
     std::span<uint8_t> Slot(const Frame& f, int slot) const;
   };
-  struct Stage {
-    const StagePlan* plan = nullptr;
+  struct Replica {
     std::unique_ptr<Device> device;
     std::thread thread;
     std::vector<std::span<const uint8_t>> in_spans;  // reused per invocation
     std::vector<std::span<uint8_t>> out_spans;
+  };
+  struct Stage {
+    const StagePlan* plan = nullptr;
+    std::vector<Replica> replicas;
     std::string description;
-    // Written by the stage thread only; atomics so Stats can read them while it runs.
+    // Written by the stage threads; atomics so Stats can read them while they run.
     std::atomic<int64_t> count{0}, busy_ns{0}, wait_input_ns{0}, blocked_output_ns{0};
+    std::atomic<int> running{0};  // replica threads not yet exited; the last closes the output
+    // Replicated stages only: results leave in input order. A replica whose input is not the
+    // next to leave waits here (inputs arrive in sequence order, so the next to leave is the
+    // next sequence number).
+    std::mutex order_mu;
+    std::condition_variable order_cv;
+    int64_t next_out = 0;  // guarded by order_mu
   };
 
   Pipeline(const Model& model, PipelinePlan plan, const PipelineOptions& options);
-  void StageLoop(int index);
+  void StageLoop(int index, int replica);
   void RecordFailure(int64_t sequence, const Status& status);
   void RecordResult(const Frame& frame, int64_t done_ns);
 
@@ -167,6 +196,7 @@ class Pipeline {
   std::vector<std::unique_ptr<Stage>> stages_;  // after plan_: devices die first
   bool started_ = false;
   bool joined_ = false;
+  std::atomic<bool> stopping_{false};  // teardown: replicas stop waiting for their turn
 
   std::mutex push_mu_;        // serializes pushers so sequence numbers follow queue order
   int64_t next_sequence_ = 0; // guarded by push_mu_

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 
 #include <fmt/format.h>
@@ -20,14 +21,6 @@ Status RequireKind(const StageDevice& device, StageDevice::Kind kind, std::strin
       "--profile {} times {} stages only; the stage on {} needs --profile {}", profile,
       DeviceKindName(kind), DeviceName(device),
       kind == StageDevice::Kind::kCpu ? "model or simulate" : "measure"));
-}
-
-Status RequireUnreplicated(const Partition& partition, std::string_view profile) {
-  for (const Segment& s : partition.segments)
-    if (s.replicas != 1)
-      return UnimplementedError(fmt::format(
-          "--profile {} runs one device per stage; replicated stages are only estimated", profile));
-  return OkStatus();
 }
 
 std::vector<uint8_t> RandomBytes(int64_t n, std::mt19937_64& rng) {
@@ -48,27 +41,27 @@ StatusOr<SegmentProfile> SimulatedProfiler::ProfileUncached(int first_op, int la
   SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
                            PlaceSegment(model_, first_op, last_op, spec_));
   const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
-  // One input through the stage alone: host work, device time and the hand-off, which is what
-  // the stage adds to a pipeline's fill time and, at the bottleneck, to its period.
-  SimConfig config = EdgeTpuSimConfig(std::span(&timing, 1), host_, queue_capacity_);
-  SEGPIPE_ASSIGN_OR_RETURN(SimResult one, SimulateStream(config, 1));
+  // One input through the stage: its phases (host work, device time) and the hand-off out of
+  // it, which is what the stage adds to a pipeline's fill time and, at the bottleneck, to its
+  // period (as StageTimeNs counts it).
+  const SimStage stage = EdgeTpuSimStage(timing, host_, /*shared_host_link=*/false);
   SegmentProfile profile;
-  profile.stage_ms = static_cast<double>(one.total_ns) * 1e-6;
+  profile.stage_ms =
+      static_cast<double>(stage.service_ns() + std::llround(host_.per_hop_ns)) * 1e-6;
   profile.on_chip_bytes = placement.on_chip_bytes;
   profile.off_chip_bytes = placement.off_chip_bytes;
   return profile;
 }
 
 StatusOr<double> SimulatedProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
-  SEGPIPE_RETURN_IF_ERROR(RequireUnreplicated(partition, "simulate"));
-  std::vector<SegmentTiming> timings;
+  std::vector<SimStage> stages;
   for (const Segment& s : partition.segments) {
     SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kEdgeTpu, "simulate"));
     SEGPIPE_ASSIGN_OR_RETURN(SegmentTiming t,
                              EstimateSegmentTiming(model_, s.first_op, s.last_op, spec_));
-    timings.push_back(t);
+    stages.push_back(EdgeTpuSimStage(t, host_, /*shared_host_link=*/false, s.replicas));
   }
-  SimConfig config = EdgeTpuSimConfig(timings, host_, queue_capacity_);
+  SimConfig config = PipelineSimConfig(std::move(stages), host_, queue_capacity_);
   SEGPIPE_ASSIGN_OR_RETURN(SimResult r, SimulateBatch(config, batch));
   return r.time_per_inference_ns * 1e-6;
 }
@@ -111,16 +104,20 @@ StatusOr<SegmentProfile> MeasuredProfiler::ProfileUncached(int first_op, int las
 }
 
 StatusOr<double> MeasuredProfiler::TimePipelineUncachedMs(const Partition& partition, int batch) {
-  SEGPIPE_RETURN_IF_ERROR(RequireUnreplicated(partition, "measure"));
+  // One CPU core per device: stage k's replicas run on the cores after the previous stages'.
   std::vector<std::unique_ptr<Device>> devices;
+  std::vector<int> replicas;
   for (const Segment& s : partition.segments) {
     SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kCpu, "measure"));
-    devices.push_back(std::make_unique<CpuDevice>(
-        CpuDeviceOptions{.core = options_.pin_cores ? s.device.index : -1}));
+    for (int r = 0; r < s.replicas; ++r)
+      devices.push_back(std::make_unique<CpuDevice>(
+          CpuDeviceOptions{.core = options_.pin_cores ? s.device.index + r : -1}));
+    replicas.push_back(s.replicas);
   }
   std::vector<int> last_ops;
   for (const Segment& s : partition.segments) last_ops.push_back(s.last_op);
   PipelineOptions pipeline_options;
+  pipeline_options.replicas = replicas;
   pipeline_options.input_capacity = batch;   // all inputs queued before timing, as the paper did
   pipeline_options.output_capacity = batch;
   SEGPIPE_ASSIGN_OR_RETURN(auto pipeline,

@@ -1,12 +1,14 @@
 // The SegmentProfilers that need the pipeline layer:
-//  - SimulatedProfiler ("simulate"): Edge TPU segments timed by the discrete-event simulator on
-//    the modelled device (EdgeTpuSimConfig), whole partitions timed by simulating the batch, as
-//    the paper's exhaustive method timed real pipelines.
+//  - SimulatedProfiler ("simulate"): Edge TPU segments timed from the phases the simulator and
+//    the paced runtime run (EdgeTpuSimStage, plus the hand-off out of the stage), whole
+//    partitions (replicated stages too) timed by simulating the batch, as the paper's exhaustive
+//    method timed real pipelines.
 //  - MeasuredProfiler ("measure"): CPU segments run for real on a CpuDevice (median of several
 //    timed invocations after a warm-up), whole partitions run as a threaded Pipeline on a batch
-//    of random inputs, one CPU core per stage.
+//    of random inputs, one CPU core per device (replicated stages included).
 //  - MixedProfiler: stages on different device kinds (a CPU core and Edge TPUs), each kind
-//    profiled by its own profiler (e.g. Edge TPUs by the model, CPU cores by measurement).
+//    profiled by its own profiler (e.g. Edge TPUs by the model, CPU cores by measurement); the
+//    host profile and Edge TPU spec are the Edge TPU profiler's.
 // All cache segment profiles through SegmentProfiler.
 //
 // Lifetime: both borrow `model`, which must outlive them. Not thread-safe.
@@ -27,6 +29,8 @@ class SimulatedProfiler : public SegmentProfiler {
   SimulatedProfiler(const Model& model, EdgeTpuSpec spec = {},
                     HostProfile host = NativeHostProfile(), int queue_capacity = 1);
   std::string name() const override { return "simulate"; }
+  const HostProfile& host_profile() const override { return host_; }
+  const EdgeTpuSpec& edgetpu_spec() const override { return spec_; }
 
  protected:
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,
@@ -69,6 +73,8 @@ class MixedProfiler : public SegmentProfiler {
   MixedProfiler(std::unique_ptr<SegmentProfiler> edgetpu, std::unique_ptr<SegmentProfiler> cpu)
       : edgetpu_(std::move(edgetpu)), cpu_(std::move(cpu)) {}
   std::string name() const override { return edgetpu_->name() + "+" + cpu_->name(); }
+  const HostProfile& host_profile() const override { return edgetpu_->host_profile(); }
+  const EdgeTpuSpec& edgetpu_spec() const override { return edgetpu_->edgetpu_spec(); }
 
  protected:
   StatusOr<SegmentProfile> ProfileUncached(int first_op, int last_op,

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "segpipe/device/cpu_device.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/pipeline/pipeline.h"
+#include "segpipe/pipeline/trace.h"
 
 namespace segpipe {
 namespace {
@@ -32,16 +34,32 @@ StatusOr<DeviceKind> ParseKind(std::string_view name) {
 
 std::string_view KindName(DeviceKind kind) { return kind == DeviceKind::kCpu ? "cpu" : "edgetpu"; }
 
-std::vector<std::vector<uint8_t>> RandomInputs(const Model& model, uint64_t seed, int64_t index) {
+// Random bytes of input `index` into `inputs` (sized once): the same bytes for a given seed and
+// index however the batch is fed, eight bytes per draw so a producer keeps up with fast stages.
+void FillRandomInputs(uint64_t seed, int64_t index, std::vector<std::vector<uint8_t>>& inputs) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(index));
-  std::vector<std::vector<uint8_t>> inputs;
-  for (int32_t t : model.inputs) {
-    std::vector<uint8_t> bytes(static_cast<size_t>(model.tensor(t).num_bytes()));
-    for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-    inputs.push_back(std::move(bytes));
+  for (std::vector<uint8_t>& bytes : inputs) {
+    for (size_t i = 0; i < bytes.size(); i += 8) {
+      const uint64_t word = rng();
+      std::memcpy(bytes.data() + i, &word, std::min<size_t>(8, bytes.size() - i));
+    }
   }
+}
+
+std::vector<std::vector<uint8_t>> RandomInputs(const Model& model, uint64_t seed, int64_t index) {
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int32_t t : model.inputs) inputs.emplace_back(static_cast<size_t>(model.tensor(t).num_bytes()));
+  FillRandomInputs(seed, index, inputs);
   return inputs;
 }
+
+int64_t InputFrameBytes(const Model& model) {
+  int64_t bytes = 0;
+  for (int32_t t : model.inputs) bytes += model.tensor(t).num_bytes();
+  return bytes;
+}
+
+std::string StageName(int stage) { return fmt::format("stage {}", stage + 1); }
 
 // Mean wall time of one invocation of `segment` on a CpuDevice, for the simulator.
 StatusOr<int64_t> MeasureCpuServiceNs(const Model& segment, uint64_t seed) {
@@ -89,42 +107,90 @@ StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text) {
   return kinds;
 }
 
-std::vector<PacedPhase> PacedPhasesFor(const SegmentTiming& timing, const HostProfile& host,
+std::vector<PacedPhase> PacedPhasesFor(const SimStage& stage,
                                        const std::shared_ptr<SharedResource>& host_lock,
                                        const std::shared_ptr<SharedResource>& host_link) {
   std::vector<PacedPhase> phases;
-  if (host.per_stage_host_ns > 0)
-    phases.push_back(PacedPhase{std::llround(host.per_stage_host_ns),
-                                host.host_serialized ? host_lock : nullptr});
-  if (host_link) {
-    const double link_ns = timing.input_transfer_ns + timing.output_transfer_ns +
-                           timing.stream_ns + timing.restream_ns;
-    phases.push_back(PacedPhase{std::llround(link_ns), host_link});
-    phases.push_back(PacedPhase{std::llround(timing.total_ns() - link_ns), nullptr});
-  } else {
-    phases.push_back(PacedPhase{std::llround(timing.total_ns()), nullptr});
+  for (const SimPhase& p : stage.phases) {
+    std::shared_ptr<SharedResource> resource;
+    if (p.resource == kHostWorkResource) resource = host_lock;
+    if (p.resource == kHostLinkResource) resource = host_link;
+    phases.push_back(PacedPhase{p.duration_ns, std::move(resource)});
   }
   return phases;
 }
 
+namespace {
+
+// Stages and their devices: one stage per device, or config.replicas devices per stage.
+StatusOr<std::vector<int>> StageReplicas(const RunConfig& config,
+                                         std::span<const DeviceKind> kinds) {
+  if (config.replicas.empty()) return std::vector<int>(kinds.size(), 1);
+  size_t next = 0;
+  for (size_t s = 0; s < config.replicas.size(); ++s) {
+    const int r = config.replicas[s];
+    if (r < 1 || next + static_cast<size_t>(r) > kinds.size())
+      return InvalidArgumentError(fmt::format(
+          "replicas {} do not add up to the {} devices", fmt::join(config.replicas, ","),
+          kinds.size()));
+    for (int k = 1; k < r; ++k)
+      if (kinds[next + static_cast<size_t>(k)] != kinds[next])
+        return InvalidArgumentError(fmt::format(
+            "stage {} is replicated over devices of different kinds; the devices of one stage "
+            "must be interchangeable", s + 1));
+    next += static_cast<size_t>(r);
+  }
+  if (next != kinds.size())
+    return InvalidArgumentError(fmt::format("replicas {} do not add up to the {} devices",
+                                            fmt::join(config.replicas, ","), kinds.size()));
+  return config.replicas;
+}
+
+void FillLatencies(RunReport& report, int64_t p50, int64_t p90, int64_t p99, int64_t max,
+                   double scale) {
+  report.latency_p50_ms = static_cast<double>(p50) / 1e6 / scale;
+  report.latency_p90_ms = static_cast<double>(p90) / 1e6 / scale;
+  report.latency_p99_ms = static_cast<double>(p99) / 1e6 / scale;
+  report.latency_max_ms = static_cast<double>(max) / 1e6 / scale;
+}
+
+}  // namespace
+
 StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   if (config.batch < 1) return InvalidArgumentError("batch must be >= 1");
   if (config.queue_capacity < 1) return InvalidArgumentError("queue capacity must be >= 1");
+  if (!(config.pace_scale >= 1)) return InvalidArgumentError("pace scale must be >= 1");
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
   SEGPIPE_ASSIGN_OR_RETURN(HostProfile host, HostProfileByName(config.host_profile));
+  const double scale = config.pace_scale;
+  host.startup_ns *= scale;
   SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(config.split));
-  const int num_stages = static_cast<int>(kinds.size());
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> replicas, StageReplicas(config, kinds));
+  if (scale != 1 && std::find(kinds.begin(), kinds.end(), DeviceKind::kCpu) != kinds.end())
+    return InvalidArgumentError("the pace scale stretches modelled Edge TPU stages only");
+  const int num_stages = static_cast<int>(replicas.size());
+  if (config.queue_all_inputs) {
+    const int64_t bytes = static_cast<int64_t>(config.batch) * (InputFrameBytes(model) + 64);
+    if (bytes > config.memory_limit_bytes)
+      return ResourceExhaustedError(fmt::format(
+          "queueing all {} inputs before the first result (the paper's timing) takes {:.0f} MiB, "
+          "above the {:.0f} MiB limit; run without it to stream the batch in constant memory",
+          config.batch, static_cast<double>(bytes) / kMiB,
+          static_cast<double>(config.memory_limit_bytes) / kMiB));
+  }
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(model, num_stages, split, config.spec));
   if (static_cast<int>(compiled.segments.size()) != num_stages)
-    return InternalError("the split produced a different number of segments than devices");
+    return InternalError("the split produced a different number of segments than stages");
 
   RunReport report;
   report.simulated = config.simulate;
   report.batch = config.batch;
   report.host_profile = host.name;
+  report.queue_all_inputs = config.queue_all_inputs;
   std::vector<int> last_ops;
   int num_cpu = 0;
+  size_t next_device = 0;
   for (int i = 0; i < num_stages; ++i) {
     const CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
     last_ops.push_back(seg.placement.last_op);
@@ -133,124 +199,193 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     st.last_op = seg.placement.last_op;
     st.first_layer = seg.first_layer;
     st.last_layer = seg.last_layer;
-    st.kind = kinds[static_cast<size_t>(i)];
+    st.kind = kinds[next_device];
+    st.replicas = replicas[static_cast<size_t>(i)];
+    next_device += static_cast<size_t>(st.replicas);
     if (st.kind == DeviceKind::kEdgeTpu) {
       st.on_chip_bytes = seg.placement.on_chip_bytes;
       st.off_chip_bytes = seg.placement.off_chip_bytes;
     } else {
-      ++num_cpu;
+      num_cpu += st.replicas;
     }
     report.stages.push_back(st);
   }
-  // Pin CPU stages one per core when they fit; on a smaller machine let the scheduler share.
-  const bool pin = num_cpu <= AvailableCores();
-  auto host_lock = std::make_shared<SharedResource>();
-  auto host_link = config.shared_host_link ? std::make_shared<SharedResource>() : nullptr;
+  // Every stage's phases, from the one phase builder (CPU stages: measured for the simulator).
+  std::vector<SimStage> sim_stages;
+  for (int i = 0; i < num_stages; ++i) {
+    StageReport& st = report.stages[static_cast<size_t>(i)];
+    if (st.kind == DeviceKind::kEdgeTpu) {
+      sim_stages.push_back(EdgeTpuSimStage(compiled.segments[static_cast<size_t>(i)].timing, host,
+                                           config.shared_host_link, st.replicas));
+      for (SimPhase& p : sim_stages.back().phases)
+        p.duration_ns = std::llround(static_cast<double>(p.duration_ns) * scale);
+    } else if (config.simulate) {
+      SEGPIPE_ASSIGN_OR_RETURN(Model segment, ExtractSegment(model, st.first_op, st.last_op));
+      SEGPIPE_ASSIGN_OR_RETURN(int64_t ns, MeasureCpuServiceNs(segment, config.seed));
+      sim_stages.push_back(SimStage{{SimPhase{ns, -1}}, st.replicas});
+    } else {
+      sim_stages.push_back(SimStage{});  // computes for real
+    }
+  }
+  std::vector<std::string> stage_names;
+  for (int i = 0; i < num_stages; ++i) stage_names.push_back(StageName(i));
+  std::unique_ptr<PipelineTrace> trace;
+  if (config.trace)
+    trace = std::make_unique<PipelineTrace>(PipelineTrace::EventsFor(config.batch, num_stages));
 
   if (config.simulate) {
-    SimConfig sim;
-    sim.num_resources = 2;
-    sim.queue_capacity = config.queue_capacity;
-    sim.per_hop_ns = std::llround(host.per_hop_ns);
-    sim.startup_ns = std::llround(host.startup_ns);
+    SimConfig sim = PipelineSimConfig(sim_stages, host, config.queue_capacity);
     for (int i = 0; i < num_stages; ++i) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
-      SimStage stage;
-      if (st.kind == DeviceKind::kEdgeTpu) {
-        for (const PacedPhase& p : PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing,
-                                                  host, host_lock, host_link)) {
-          const int resource = p.resource == nullptr   ? -1
-                               : p.resource == host_lock ? kHostWorkResource
-                                                         : kHostLinkResource;
-          stage.phases.push_back(SimPhase{p.duration_ns, resource});
-        }
-        st.device = "edgetpu (modelled)";
-      } else {
-        SEGPIPE_ASSIGN_OR_RETURN(Model segment, ExtractSegment(model, st.first_op, st.last_op));
-        SEGPIPE_ASSIGN_OR_RETURN(int64_t ns, MeasureCpuServiceNs(segment, config.seed));
-        stage.phases.push_back(SimPhase{ns, -1});
-        st.device = "cpu (measured)";
-      }
-      st.service_ms = static_cast<double>(stage.service_ns()) / 1e6;
-      sim.stages.push_back(std::move(stage));
+      st.device = st.kind == DeviceKind::kEdgeTpu ? "edgetpu (modelled)" : "cpu (measured)";
+      if (st.replicas > 1) st.device += fmt::format(" x{}", st.replicas);
+      st.service_ms =
+          static_cast<double>(sim.stages[static_cast<size_t>(i)].service_ns()) / 1e6 / scale;
     }
-    SEGPIPE_ASSIGN_OR_RETURN(SimResult r, SimulateBatch(sim, config.batch));
-    report.time_per_inference_ms = r.time_per_inference_ns / 1e6;
-    report.throughput_per_s = r.throughput_per_s;
-    report.latency_p50_ms = static_cast<double>(r.latency_p50_ns) / 1e6;
-    report.latency_p99_ms = static_cast<double>(r.latency_p99_ns) / 1e6;
+    SEGPIPE_ASSIGN_OR_RETURN(SimResult r, config.queue_all_inputs
+                                              ? SimulateBatch(sim, config.batch, trace.get())
+                                              : SimulateStream(sim, config.batch, trace.get()));
+    report.time_per_inference_ms = r.time_per_inference_ns / 1e6 / scale;
+    report.throughput_per_s = r.throughput_per_s * scale;
+    FillLatencies(report, r.latency_p50_ns, r.latency_p90_ns, r.latency_p99_ns, r.latency_max_ns,
+                  scale);
     for (size_t i = 0; i < report.stages.size(); ++i)
       report.stages[i].utilisation = r.stage_utilisation[i];
+    if (trace) report.trace_json = trace->ToChromeJson(stage_names, replicas);
     return report;
   }
 
+  // Pin CPU devices one per core when they fit; on a smaller machine let the scheduler share.
+  const bool pin = num_cpu <= AvailableCores();
+  auto host_lock = std::make_shared<SharedResource>();
+  auto host_link = config.shared_host_link ? std::make_shared<SharedResource>() : nullptr;
   std::vector<std::unique_ptr<Device>> devices;
   int cpu_index = 0;
   for (int i = 0; i < num_stages; ++i) {
     const StageReport& st = report.stages[static_cast<size_t>(i)];
-    if (st.kind == DeviceKind::kCpu) {
-      devices.push_back(std::make_unique<CpuDevice>(CpuDeviceOptions{.core = pin ? cpu_index : -1}));
-      ++cpu_index;
-    } else {
-      EdgeTpuDeviceOptions o;
-      o.phases = PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing, host, host_lock,
-                                host_link);
-      if (config.edgetpu_compute) o.compute = std::make_unique<CpuDevice>();
-      devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
+    for (int r = 0; r < st.replicas; ++r) {
+      if (st.kind == DeviceKind::kCpu) {
+        devices.push_back(
+            std::make_unique<CpuDevice>(CpuDeviceOptions{.core = pin ? cpu_index : -1}));
+        ++cpu_index;
+      } else {
+        EdgeTpuDeviceOptions o;
+        o.phases = PacedPhasesFor(sim_stages[static_cast<size_t>(i)], host_lock, host_link);
+        if (config.edgetpu_compute) o.compute = std::make_unique<CpuDevice>();
+        devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
+      }
     }
   }
   PipelineOptions options;
   options.queue_capacity = config.queue_capacity;
-  options.input_capacity = config.batch;  // the whole batch waits in the first queue
+  options.replicas = replicas;
+  options.trace = trace.get();
+  // Queue-all: the whole batch waits in the first queue. Streaming: the first queue holds
+  // queue_capacity inputs like every other.
+  if (config.queue_all_inputs) options.input_capacity = config.batch;
   SEGPIPE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
                            Pipeline::Create(model, last_ops, std::move(devices), options));
-  // Inputs and result buffers are made before the clock starts.
-  std::vector<std::vector<std::vector<uint8_t>>> inputs;
-  for (int k = 0; k < config.batch; ++k) inputs.push_back(RandomInputs(model, config.seed, k));
+  std::vector<std::vector<uint8_t>> input = RandomInputs(model, config.seed, 0);
+  std::vector<std::span<const uint8_t>> in_spans(input.begin(), input.end());
   std::vector<std::vector<uint8_t>> outputs;
   for (int32_t t : model.outputs) outputs.emplace_back(model.tensor(t).num_bytes());
   std::vector<std::span<uint8_t>> out_spans(outputs.begin(), outputs.end());
-  for (const auto& in : inputs) {
-    std::vector<std::span<const uint8_t>> spans(in.begin(), in.end());
-    SEGPIPE_RETURN_IF_ERROR(pipeline->Push(spans));
+  if (config.queue_all_inputs) {
+    // Inputs are made and queued before the clock starts, as the paper timed a batch.
+    for (int k = 0; k < config.batch; ++k) {
+      FillRandomInputs(config.seed, k, input);
+      SEGPIPE_RETURN_IF_ERROR(pipeline->Push(in_spans));
+    }
   }
   const int64_t start_ns = SteadyNowNs();
+  // Streaming: a producer makes input k once the first queue has room for it.
+  Status producer_status;
+  std::thread producer;
+  if (!config.queue_all_inputs) {
+    producer = std::thread([&] {
+      std::vector<std::vector<uint8_t>> next = RandomInputs(model, config.seed, 0);
+      std::vector<std::span<const uint8_t>> spans(next.begin(), next.end());
+      for (int k = 0; k < config.batch; ++k) {
+        if (k > 0) FillRandomInputs(config.seed, k, next);
+        Status s = pipeline->Push(spans);
+        if (!s.ok()) {
+          producer_status = s;
+          break;
+        }
+      }
+      pipeline->CloseInput();
+    });
+  }
   if (host.startup_ns > 0) {
     // The profile's thread start (a Python runtime starting its threads) before work begins.
     Pacer pacer(50'000);
     pacer.WaitUntil(start_ns + std::llround(host.startup_ns));
   }
-  SEGPIPE_RETURN_IF_ERROR(pipeline->Start());
+  Status status = pipeline->Start();
   int64_t end_ns = start_ns;
-  for (int k = 0; k < config.batch; ++k) {
+  for (int k = 0; k < config.batch && status.ok(); ++k) {
     std::optional<PopResult> r = pipeline->Pop(out_spans);
-    if (!r) return InternalError("pipeline ended before the batch was done");
-    SEGPIPE_RETURN_IF_ERROR(r->status);
+    if (!r) {
+      status = InternalError("pipeline ended before the batch was done");
+      break;
+    }
+    status = r->status;
     end_ns = SteadyNowNs();
   }
+  if (!status.ok()) pipeline->Stop();
+  if (producer.joinable()) producer.join();
+  SEGPIPE_RETURN_IF_ERROR(status);
+  SEGPIPE_RETURN_IF_ERROR(producer_status);
   SEGPIPE_RETURN_IF_ERROR(pipeline->Finish());
   const double wall_ns = static_cast<double>(end_ns - start_ns);
   PipelineStats stats = pipeline->Stats();
-  report.time_per_inference_ms = wall_ns / config.batch / 1e6;
-  report.throughput_per_s = config.batch * 1e9 / wall_ns;
-  report.latency_p50_ms = static_cast<double>(stats.latency_p50_ns) / 1e6;
-  report.latency_p99_ms = static_cast<double>(stats.latency_p99_ns) / 1e6;
+  report.time_per_inference_ms = wall_ns / config.batch / 1e6 / scale;
+  report.throughput_per_s = config.batch * 1e9 / wall_ns * scale;
+  FillLatencies(report, stats.latency_p50_ns, stats.latency_p90_ns, stats.latency_p99_ns,
+                stats.latency_max_ns, scale);
   for (int i = 0; i < num_stages; ++i) {
     StageReport& st = report.stages[static_cast<size_t>(i)];
     const StageStats& ss = stats.stages[static_cast<size_t>(i)];
     Device& device = pipeline->device(i);
-    st.device = device.Describe();
-    st.utilisation = static_cast<double>(ss.busy_ns) / wall_ns;
+    st.device = ss.device;
+    st.utilisation = static_cast<double>(ss.busy_ns) / (wall_ns * st.replicas);
     if (std::optional<int64_t> modelled = device.modelled_service_ns()) {
-      st.service_ms = static_cast<double>(*modelled) / 1e6;
+      st.service_ms = static_cast<double>(*modelled) / 1e6 / scale;
     } else if (ss.count > 0) {
       st.service_ms = static_cast<double>(ss.busy_ns) / static_cast<double>(ss.count) / 1e6;
     }
-    if (auto* tpu = dynamic_cast<EdgeTpuDevice*>(&device))
-      report.pacing_max_error_ns =
-          std::max(report.pacing_max_error_ns, tpu->pacing_stats().max_error_ns);
+    for (int r = 0; r < pipeline->num_replicas(i); ++r)
+      if (auto* tpu = dynamic_cast<EdgeTpuDevice*>(&pipeline->device(i, r)))
+        report.pacing_max_error_ns =
+            std::max(report.pacing_max_error_ns, tpu->pacing_stats().max_error_ns);
   }
+  if (trace) report.trace_json = trace->ToChromeJson(stage_names, replicas);
   return report;
+}
+
+StatusOr<RunConfig> RunConfigForPlan(const LoadedPlan& plan, const Model& model,
+                                     RunConfig base) {
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> cuts, PlanCutAfterLayers(plan, model));
+  base.devices.clear();
+  base.replicas.clear();
+  bool replicated = false;
+  int devices = 0;
+  for (const Segment& s : plan.partition.segments) {
+    for (int r = 0; r < s.replicas; ++r)
+      base.devices += fmt::format("{}{}", base.devices.empty() ? "" : ",",
+                                  DeviceKindName(s.device.kind));
+    devices += s.replicas;
+    base.replicas.push_back(s.replicas);
+    replicated |= s.replicas > 1;
+  }
+  if (devices > kMaxDevices)
+    return FailedPreconditionError(fmt::format(
+        "the plan uses {} devices; a pipeline runs on at most {}", devices, kMaxDevices));
+  if (!replicated) base.replicas.clear();
+  base.split.clear();
+  for (int c : cuts) base.split += fmt::format("{}{}", base.split.empty() ? "" : ",", c);
+  if (base.split.empty()) base.split = "default";
+  return base;
 }
 
 std::string FormatRunReport(const RunReport& report) {
@@ -268,11 +403,13 @@ std::string FormatRunReport(const RunReport& report) {
         tpu ? FormatCompilerBytes(s.off_chip_bytes) : "-", s.service_ms, 100 * s.utilisation);
   }
   out += fmt::format(
-      "{} batch of {} ({} host profile): {:.4f} ms per inference, {:.1f} inferences/s, "
-      "latency p50 {:.3f} ms, p99 {:.3f} ms\n",
-      report.simulated ? "simulated" : "threaded", report.batch, report.host_profile,
-      report.time_per_inference_ms, report.throughput_per_s, report.latency_p50_ms,
-      report.latency_p99_ms);
+      "{} {} of {} ({} host profile): {:.4f} ms per inference, {:.1f} inferences/s, "
+      "latency p50 {:.3f} ms, p99 {:.3f} ms (each input, from when the pipeline accepted it{})\n",
+      report.simulated ? "simulated" : "threaded",
+      report.queue_all_inputs ? "batch (all inputs queued first)" : "stream", report.batch,
+      report.host_profile, report.time_per_inference_ms, report.throughput_per_s,
+      report.latency_p50_ms, report.latency_p99_ms,
+      report.queue_all_inputs ? "; all were accepted at the start" : "");
   if (!report.simulated && report.pacing_max_error_ns > 0)
     out += fmt::format("worst Edge TPU pacing error: {:.1f} us\n",
                        static_cast<double>(report.pacing_max_error_ns) / 1e3);
@@ -286,8 +423,13 @@ std::string RunReportJson(const RunReport& report) {
   j["host_profile"] = report.host_profile;
   j["time_per_inference_ms"] = report.time_per_inference_ms;
   j["throughput_per_s"] = report.throughput_per_s;
+  j["queue_all_inputs"] = report.queue_all_inputs;
   j["latency_p50_ms"] = report.latency_p50_ms;
   j["latency_p99_ms"] = report.latency_p99_ms;
+  j["latency_ms"] = {{"p50", report.latency_p50_ms},
+                     {"p90", report.latency_p90_ms},
+                     {"p99", report.latency_p99_ms},
+                     {"max", report.latency_max_ms}};
   if (!report.simulated) j["pacing_max_error_us"] = report.pacing_max_error_ns / 1e3;
   j["stages"] = nlohmann::json::array();
   for (const StageReport& s : report.stages) {
@@ -296,6 +438,7 @@ std::string RunReportJson(const RunReport& report) {
                      {"first_op", s.first_op}, {"last_op", s.last_op}};
     st["device"] = std::string(KindName(s.kind));
     st["description"] = s.device;
+    st["replicas"] = s.replicas;
     if (s.kind == DeviceKind::kEdgeTpu) {
       st["on_chip_bytes"] = s.on_chip_bytes;
       st["off_chip_bytes"] = s.off_chip_bytes;

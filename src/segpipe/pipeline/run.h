@@ -12,10 +12,18 @@
 // and service time come from the Edge TPU model, the threaded run paces EdgeTpuDevices to it
 // (with the host profile's host work: `paper` serializes it across stages under one lock and
 // pays thread start once per batch; `native` has no host work beyond our own runtime), and the
-// simulator replays the same phases in virtual time. CPU stages compute for real; the simulator
-// uses their measured mean service time. A batch is timed as the paper did: all B inputs are
-// queued, the stage threads start, and the wall time until the last result, over B, is the time
-// per inference.
+// simulator replays the same phases in virtual time (both built by EdgeTpuSimStage). CPU stages
+// compute for real; the simulator uses their measured mean service time. A stage may run on
+// several devices (RunConfig::replicas): each takes the next input when free, results leave in
+// input order.
+//
+// A batch streams by default: input k is generated when the first stage's queue has room and
+// each result is consumed as it comes, so at most O(queue capacity) frames are alive whatever B
+// is; the time per inference is the wall time from the first input to the last result over B,
+// and each input's latency runs from when the pipeline accepted it. With queue_all_inputs the
+// batch is timed as the paper did: all B inputs are queued, then the stage threads start (its
+// memory grows with B, so it is refused above memory_limit_bytes), and latencies then include
+// the time an input waited in that queue.
 //
 // Functions are thread-compatible (each call builds its own pipeline).
 #ifndef SEGPIPE_PIPELINE_RUN_H_
@@ -32,6 +40,7 @@
 #include "segpipe/device/edgetpu_device.h"
 #include "segpipe/device/edgetpu_model.h"
 #include "segpipe/model/model.h"
+#include "segpipe/partition/plan_file.h"
 #include "segpipe/pipeline/sim/simulator.h"
 
 namespace segpipe {
@@ -52,16 +61,31 @@ struct RunConfig {
   bool shared_host_link = false;  // Edge TPUs share one host link (transfers never overlap)
   uint64_t seed = 1;             // random inputs
   EdgeTpuSpec spec;
+  // Devices of each stage, in order (empty: one stage per device). The devices of one stage
+  // must be of one kind; their sum must be the device count.
+  std::vector<int> replicas;
+  // The paper's timing mode: all B inputs queued before the stage threads start.
+  bool queue_all_inputs = false;
+  // queue_all_inputs is refused when B input frames would take more than this.
+  int64_t memory_limit_bytes = int64_t{1} << 30;
+  // Record the timeline (RunReport::trace_json); opt-in, in a buffer sized before the run.
+  bool trace = false;
+  // Slow motion: every modelled duration (Edge TPU phases, the profile's thread start) is
+  // multiplied by this, and the reported times divided by it. Stretched stages make a paced
+  // run insensitive to scheduling noise (the CI agreement test); the runtime's own hand-off
+  // cost is not modelled and so not stretched. Must be >= 1.
+  double pace_scale = 1;
 };
 
 struct StageReport {
   int first_op = 0, last_op = 0;
   int first_layer = 0, last_layer = 0;  // 1-based
   DeviceKind kind = DeviceKind::kCpu;
+  int replicas = 1;                     // devices serving this stage
   std::string device;                   // Describe() of the device
   int64_t on_chip_bytes = 0, off_chip_bytes = 0;  // Edge TPU placement (0 for cpu)
   double service_ms = 0;     // modelled (edgetpu: host work + device) or measured mean (cpu)
-  double utilisation = 0;    // busy time / wall time
+  double utilisation = 0;    // busy time / (wall time x replicas)
 };
 
 struct RunReport {
@@ -70,20 +94,27 @@ struct RunReport {
   std::string host_profile;
   double time_per_inference_ms = 0;  // wall time / batch, fill, drain and thread start included
   double throughput_per_s = 0;
-  double latency_p50_ms = 0, latency_p99_ms = 0;
+  bool queue_all_inputs = false;
+  // Per input: from when the pipeline accepted it to its result.
+  double latency_p50_ms = 0, latency_p90_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
   int64_t pacing_max_error_ns = 0;   // worst lateness of a paced invocation (threaded only)
   std::vector<StageReport> stages;
+  std::string trace_json;            // Chrome Trace Event JSON, when RunConfig::trace
 };
 
-// The phases one Edge TPU invocation takes under `host` (shared between the simulator and the
-// paced device): host work (on `host_lock` when the profile serializes it), then device time.
-// With a `host_link`, the time the segment's bytes spend on the host link (activations in and
-// out, streamed weights) is a separate phase on that shared link, for devices behind one link.
-std::vector<PacedPhase> PacedPhasesFor(const SegmentTiming& timing, const HostProfile& host,
+// The paced device's phases for a stage built by EdgeTpuSimStage (the one phase builder): the
+// simulator's kHostWorkResource becomes `host_lock`, kHostLinkResource `host_link`.
+std::vector<PacedPhase> PacedPhasesFor(const SimStage& stage,
                                        const std::shared_ptr<SharedResource>& host_lock,
-                                       const std::shared_ptr<SharedResource>& host_link = nullptr);
+                                       const std::shared_ptr<SharedResource>& host_link);
 
 StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config);
+
+// `base` with the devices, split and replicas that run `plan` on `model` (what `run --plan`
+// does, and what `plan` checks before it writes a plan). Fails, saying why, for a plan that
+// does not fit the model or cannot run.
+StatusOr<RunConfig> RunConfigForPlan(const LoadedPlan& plan, const Model& model,
+                                     RunConfig base = {});
 
 // Per-stage table and summary for people.
 std::string FormatRunReport(const RunReport& report);

@@ -45,6 +45,7 @@ void ExpectAgreement(const Model& model, const std::string& name, const std::str
       config.devices = "edgetpu:" + std::to_string(tpus);
       config.split = split;
       config.batch = 50;
+      config.queue_all_inputs = true;  // the paper's batch timing
       config.host_profile = profile;
       config.shared_host_link = shared_link;
       config.simulate = true;

@@ -17,39 +17,56 @@ struct Event {
   int64_t order;  // ties: first scheduled, first handled (deterministic)
   EventKind kind;
   int stage;
+  int replica;
   bool operator>(const Event& o) const {
     return time_ns != o.time_ns ? time_ns > o.time_ns : order > o.order;
   }
 };
 
-// A FIFO of (input id, time it becomes visible) in a fixed ring: the frames queued on one edge.
+// One queued frame: which input, when it becomes visible, when the input entered the pipeline.
+struct QueuedFrame {
+  int64_t id = 0, ready_ns = 0, accept_ns = 0;
+};
+
+// A FIFO of queued frames in a fixed ring: the frames waiting on one edge.
 struct EdgeState {
   int free_frames = 0;
-  std::vector<std::pair<int64_t, int64_t>> ring;
+  std::vector<QueuedFrame> ring;
   size_t head = 0, size = 0;
-  void Push(int64_t id, int64_t ready_ns) {
-    ring[(head + size++) % ring.size()] = {id, ready_ns};
-  }
-  const std::pair<int64_t, int64_t>& Front() const { return ring[head]; }
+  void Push(const QueuedFrame& f) { ring[(head + size++) % ring.size()] = f; }
+  const QueuedFrame& Front() const { return ring[head]; }
   void PopFront() {
     head = (head + 1) % ring.size();
     --size;
   }
 };
 
-struct StageState {
-  bool busy = false;
+// One device serving a stage.
+struct ReplicaState {
+  bool busy = false;  // holds an input (working, or done and waiting for its turn to hand on)
+  bool done = false;  // finished, waiting until every earlier input of the stage was handed on
   int phase = 0;
-  int64_t item = -1;
+  QueuedFrame item;
+  int64_t idle_since_ns = 0;  // trace: when it last handed an input on
+  int64_t done_ns = 0;        // trace: when it finished its current input
+};
+
+struct StageState {
+  std::vector<ReplicaState> replicas;
+  int64_t next_out = 0;       // results leave each stage in input order
   int64_t busy_ns = 0;
   int64_t next_wake_ns = -1;  // a wake-up already scheduled at this time (avoids duplicates)
 };
 
 struct ResourceState {
   bool busy = false;
-  std::vector<int> waiters;  // FIFO of stages, ring
+  std::vector<std::pair<int, int>> waiters;  // FIFO of (stage, replica), ring
   size_t head = 0, size = 0;
 };
+
+// Latency samples: the last kMaxSamples, like the runtime's ring, so memory does not grow with
+// the number of inputs.
+constexpr size_t kMaxLatencySamples = 1 << 16;
 
 class Simulation {
  public:
@@ -57,26 +74,37 @@ class Simulation {
       : c_(config), n_(inputs), batch_(batch), stages_(config.stages.size()),
         resources_(static_cast<size_t>(config.num_resources)) {
     const size_t s = c_.stages.size();
+    size_t servers = 0;
+    for (size_t i = 0; i < s; ++i) {
+      stages_[i].replicas.resize(static_cast<size_t>(c_.stages[i].replicas));
+      servers += stages_[i].replicas.size();
+    }
     for (size_t e = 0; e <= s; ++e) {
       int capacity = c_.queue_capacity;
       if (e == 0 && c_.input_capacity > 0) capacity = c_.input_capacity;
       if (e == s && c_.output_capacity > 0) capacity = c_.output_capacity;
       if (e == 0 && batch_) capacity = static_cast<int>(std::max<int64_t>(capacity, n_));
+      // As Pipeline: the capacity plus one frame for each thread that can hold one (every
+      // replica of the producing and of the consuming stage; the caller on either end).
+      const int holders = (e == 0 ? 1 : c_.stages[e - 1].replicas) +
+                          (e == s ? 1 : c_.stages[e].replicas);
       EdgeState edge;
-      edge.free_frames = capacity + 2;
-      edge.ring.resize(static_cast<size_t>(capacity) + 2);
+      edge.free_frames = capacity + holders;
+      edge.ring.resize(static_cast<size_t>(capacity + holders));
       edges_.push_back(std::move(edge));
     }
-    for (ResourceState& r : resources_) r.waiters.resize(s + 1);
-    accept_ns_.resize(static_cast<size_t>(n_));
-    latency_ns_.reserve(static_cast<size_t>(n_));
+    for (ResourceState& r : resources_) r.waiters.resize(servers + 1);
+    latency_ns_.reserve(static_cast<size_t>(std::min<int64_t>(n_, kMaxLatencySamples)));
     std::vector<Event> storage;
-    storage.reserve(4 * s + 16);
+    storage.reserve(4 * servers + 16);
     events_ = decltype(events_)(std::greater<Event>(), std::move(storage));
   }
 
-  SimResult Run() {
-    start_ns_ = batch_ ? c_.startup_ns : 0;
+  SimResult Run(SimTrace* trace) {
+    trace_ = trace;
+    start_ns_ = c_.startup_ns;
+    for (StageState& st : stages_)
+      for (ReplicaState& rep : st.replicas) rep.idle_since_ns = start_ns_;
     Feed(0);
     for (size_t s = 0; s < stages_.size(); ++s) Schedule(start_ns_, EventKind::kStageWake, int(s));
     int64_t events = 0;
@@ -90,7 +118,7 @@ class Simulation {
           TryStart(ev.stage, ev.time_ns);
           break;
         case EventKind::kPhaseEnd:
-          PhaseEnd(ev.stage, ev.time_ns);
+          PhaseEnd(ev.stage, ev.replica, ev.time_ns);
           break;
         case EventKind::kConsumerWake:
           Consume(ev.time_ns);
@@ -103,8 +131,10 @@ class Simulation {
     r.total_ns = last_done_ns_;
     r.time_per_inference_ns = n_ > 0 ? double(r.total_ns) / double(n_) : 0;
     r.throughput_per_s = r.total_ns > 0 ? double(n_) * 1e9 / double(r.total_ns) : 0;
-    for (const StageState& st : stages_)
-      r.stage_utilisation.push_back(r.total_ns > 0 ? double(st.busy_ns) / double(r.total_ns) : 0);
+    for (size_t i = 0; i < stages_.size(); ++i) {
+      const double capacity = double(r.total_ns) * double(stages_[i].replicas.size());
+      r.stage_utilisation.push_back(r.total_ns > 0 ? double(stages_[i].busy_ns) / capacity : 0);
+    }
     if (!latency_ns_.empty()) {
       auto at = [&](double p) {
         auto it = latency_ns_.begin() +
@@ -113,15 +143,16 @@ class Simulation {
         return *it;
       };
       r.latency_p50_ns = at(0.5);
+      r.latency_p90_ns = at(0.9);
       r.latency_p99_ns = at(0.99);
-      r.latency_max_ns = *std::max_element(latency_ns_.begin(), latency_ns_.end());
+      r.latency_max_ns = latency_max_ns_;
     }
     return r;
   }
 
  private:
-  void Schedule(int64_t t, EventKind kind, int stage) {
-    events_.push(Event{t, order_++, kind, stage});
+  void Schedule(int64_t t, EventKind kind, int stage, int replica = 0) {
+    events_.push(Event{t, order_++, kind, stage, replica});
   }
 
   void WakeStage(int s, int64_t t) {
@@ -136,9 +167,8 @@ class Simulation {
     EdgeState& in = edges_[0];
     while (fed_ < n_ && in.free_frames > 0) {
       --in.free_frames;
-      accept_ns_[static_cast<size_t>(fed_)] = t;
       // Batch inputs are queued before the threads start: no hand-off wake-up to pay.
-      in.Push(fed_, batch_ ? t : t + c_.per_hop_ns);
+      in.Push(QueuedFrame{fed_, batch_ ? t : t + c_.per_hop_ns, t});
       ++fed_;
     }
   }
@@ -146,70 +176,105 @@ class Simulation {
   void TryStart(int s, int64_t t) {
     const size_t si = static_cast<size_t>(s);
     StageState& st = stages_[si];
-    if (st.busy || t < start_ns_) return;
+    if (t < start_ns_) return;
     EdgeState& in = edges_[si];
     EdgeState& out = edges_[si + 1];
-    if (in.size == 0 || out.free_frames == 0) return;  // a later event wakes us
-    if (in.Front().second > t) {
-      WakeStage(s, in.Front().second);
-      return;
-    }
-    st.item = in.Front().first;
-    in.PopFront();
-    --out.free_frames;
-    st.busy = true;
-    st.phase = 0;
-    BeginPhase(s, t);
-  }
-
-  void BeginPhase(int s, int64_t t) {
-    const SimPhase& p = c_.stages[static_cast<size_t>(s)].phases[static_cast<size_t>(
-        stages_[static_cast<size_t>(s)].phase)];
-    if (p.resource >= 0) {
-      ResourceState& r = resources_[static_cast<size_t>(p.resource)];
-      if (r.busy) {
-        r.waiters[(r.head + r.size++) % r.waiters.size()] = s;
+    for (size_t r = 0; r < st.replicas.size(); ++r) {
+      ReplicaState& rep = st.replicas[r];
+      if (rep.busy) continue;
+      if (in.size == 0 || out.free_frames == 0) return;  // a later event wakes us
+      if (in.Front().ready_ns > t) {
+        WakeStage(s, in.Front().ready_ns);
         return;
       }
-      r.busy = true;
+      rep.item = in.Front();
+      in.PopFront();
+      --out.free_frames;
+      rep.busy = true;
+      rep.done = false;
+      rep.phase = 0;
+      if (trace_) {
+        const int64_t input_at = std::clamp(rep.item.ready_ns, rep.idle_since_ns, t);
+        trace_->OnWait(s, static_cast<int>(r), false, rep.idle_since_ns, input_at);
+        trace_->OnWait(s, static_cast<int>(r), true, input_at, t);
+        trace_->OnStart(s, static_cast<int>(r), rep.item.id, t);
+      }
+      BeginPhase(s, static_cast<int>(r), t);
     }
-    stages_[static_cast<size_t>(s)].busy_ns += p.duration_ns;
-    Schedule(t + p.duration_ns, EventKind::kPhaseEnd, s);
   }
 
-  void PhaseEnd(int s, int64_t t) {
+  const SimPhase& PhaseOf(int s, int r) const {
+    const size_t si = static_cast<size_t>(s);
+    return c_.stages[si].phases[static_cast<size_t>(stages_[si].replicas[static_cast<size_t>(r)].phase)];
+  }
+
+  void BeginPhase(int s, int r, int64_t t) {
+    const SimPhase& p = PhaseOf(s, r);
+    if (p.resource >= 0) {
+      ResourceState& res = resources_[static_cast<size_t>(p.resource)];
+      if (res.busy) {
+        res.waiters[(res.head + res.size++) % res.waiters.size()] = {s, r};
+        return;
+      }
+      res.busy = true;
+    }
+    stages_[static_cast<size_t>(s)].busy_ns += p.duration_ns;
+    Schedule(t + p.duration_ns, EventKind::kPhaseEnd, s, r);
+  }
+
+  void PhaseEnd(int s, int r, int64_t t) {
     const size_t si = static_cast<size_t>(s);
     StageState& st = stages_[si];
-    const SimPhase& p = c_.stages[si].phases[static_cast<size_t>(st.phase)];
+    ReplicaState& rep = st.replicas[static_cast<size_t>(r)];
+    const SimPhase& p = PhaseOf(s, r);
     if (p.resource >= 0) {
-      ResourceState& r = resources_[static_cast<size_t>(p.resource)];
-      if (r.size > 0) {  // hand the resource straight to the first waiter
-        const int w = r.waiters[r.head];
-        r.head = (r.head + 1) % r.waiters.size();
-        --r.size;
-        const SimPhase& wp = c_.stages[static_cast<size_t>(w)]
-                                 .phases[static_cast<size_t>(stages_[static_cast<size_t>(w)].phase)];
-        stages_[static_cast<size_t>(w)].busy_ns += wp.duration_ns;
-        Schedule(t + wp.duration_ns, EventKind::kPhaseEnd, w);
+      ResourceState& res = resources_[static_cast<size_t>(p.resource)];
+      if (res.size > 0) {  // hand the resource straight to the first waiter
+        const auto [ws, wr] = res.waiters[res.head];
+        res.head = (res.head + 1) % res.waiters.size();
+        --res.size;
+        const SimPhase& wp = PhaseOf(ws, wr);
+        stages_[static_cast<size_t>(ws)].busy_ns += wp.duration_ns;
+        Schedule(t + wp.duration_ns, EventKind::kPhaseEnd, ws, wr);
       } else {
-        r.busy = false;
+        res.busy = false;
       }
     }
-    if (++st.phase < static_cast<int>(c_.stages[si].phases.size())) {
-      BeginPhase(s, t);
+    if (++rep.phase < static_cast<int>(c_.stages[si].phases.size())) {
+      BeginPhase(s, r, t);
       return;
     }
-    // Done: free the input frame, queue the output, take the next input. The stage's own
-    // thread goes on at once while its producer has to be woken up, so on a tie for a shared
-    // resource this stage is first, as in the threaded runtime.
-    st.busy = false;
+    // Done: free the input frame, then hand the output on once every earlier input of this
+    // stage has been (replicas finish out of order; results leave in input order). The stage's
+    // own thread goes on at once while its producer has to be woken up, so on a tie for a
+    // shared resource this stage is first, as in the threaded runtime.
+    if (trace_) trace_->OnEnd(s, r, rep.item.id, t);
+    rep.done = true;
+    rep.done_ns = t;
     ++edges_[si].free_frames;
-    const int64_t ready = t + c_.per_hop_ns;
-    edges_[si + 1].Push(st.item, ready);
-    if (si + 1 == stages_.size()) {
-      Schedule(ready, EventKind::kConsumerWake, -1);
-    } else {
-      WakeStage(s + 1, ready);
+    bool handed_on = false;
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (ReplicaState& other : st.replicas) {
+        if (!other.done || other.item.id != st.next_out) continue;
+        other.done = false;
+        other.busy = false;
+        other.idle_since_ns = t;
+        if (trace_)
+          trace_->OnWait(s, static_cast<int>(&other - st.replicas.data()), true, other.done_ns, t);
+        ++st.next_out;
+        QueuedFrame f = other.item;
+        f.ready_ns = t + c_.per_hop_ns;
+        edges_[si + 1].Push(f);
+        handed_on = progress = true;
+      }
+    }
+    if (handed_on) {
+      if (si + 1 == stages_.size()) {
+        Schedule(t + c_.per_hop_ns, EventKind::kConsumerWake, -1);
+      } else {
+        WakeStage(s + 1, t + c_.per_hop_ns);
+      }
     }
     TryStart(s, t);
     if (s == 0) {
@@ -221,11 +286,17 @@ class Simulation {
 
   void Consume(int64_t t) {
     EdgeState& out = edges_.back();
-    while (out.size > 0 && out.Front().second <= t) {
-      const int64_t id = out.Front().first;
+    while (out.size > 0 && out.Front().ready_ns <= t) {
+      const int64_t latency = t - out.Front().accept_ns;
       out.PopFront();
       ++out.free_frames;
-      latency_ns_.push_back(t - accept_ns_[static_cast<size_t>(id)]);
+      if (latency_ns_.size() < kMaxLatencySamples) {
+        latency_ns_.push_back(latency);
+      } else {
+        latency_ns_[static_cast<size_t>(consumed_) % kMaxLatencySamples] = latency;
+      }
+      latency_max_ns_ = std::max(latency_max_ns_, latency);
+      ++consumed_;
       last_done_ns_ = t;
     }
     TryStart(static_cast<int>(stages_.size()) - 1, t);
@@ -234,14 +305,16 @@ class Simulation {
   const SimConfig& c_;
   const int64_t n_;
   const bool batch_;
+  SimTrace* trace_ = nullptr;
   int64_t start_ns_ = 0;
   int64_t fed_ = 0;
+  int64_t consumed_ = 0;
   int64_t order_ = 0;
   int64_t last_done_ns_ = 0;
+  int64_t latency_max_ns_ = 0;
   std::vector<EdgeState> edges_;
   std::vector<StageState> stages_;
   std::vector<ResourceState> resources_;
-  std::vector<int64_t> accept_ns_;
   std::vector<int64_t> latency_ns_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
 };
@@ -256,6 +329,8 @@ Status Validate(const SimConfig& config, int64_t inputs) {
   for (size_t s = 0; s < config.stages.size(); ++s) {
     if (config.stages[s].phases.empty())
       return InvalidArgumentError(fmt::format("stage {} has no phases", s));
+    if (config.stages[s].replicas < 1 || config.stages[s].replicas > 64)
+      return InvalidArgumentError(fmt::format("stage {} needs 1 to 64 replicas", s));
     for (const SimPhase& p : config.stages[s].phases)
       if (p.duration_ns < 0 || p.resource >= config.num_resources || p.resource < -1)
         return InvalidArgumentError(fmt::format("stage {} has a bad phase", s));
@@ -271,32 +346,55 @@ int64_t SimStage::service_ns() const {
   return sum;
 }
 
-StatusOr<SimResult> SimulateBatch(const SimConfig& config, int64_t batch) {
+StatusOr<SimResult> SimulateBatch(const SimConfig& config, int64_t batch, SimTrace* trace) {
   SEGPIPE_RETURN_IF_ERROR(Validate(config, batch));
-  return Simulation(config, batch, /*batch=*/true).Run();
+  return Simulation(config, batch, /*batch=*/true).Run(trace);
 }
 
-StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs) {
+StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs, SimTrace* trace) {
   SEGPIPE_RETURN_IF_ERROR(Validate(config, inputs));
-  return Simulation(config, inputs, /*batch=*/false).Run();
+  return Simulation(config, inputs, /*batch=*/false).Run(trace);
+}
+
+SimStage EdgeTpuSimStage(const SegmentTiming& timing, const HostProfile& host,
+                         bool shared_host_link, int replicas) {
+  SimStage stage;
+  stage.replicas = replicas;
+  if (host.per_stage_host_ns > 0)
+    stage.phases.push_back(SimPhase{std::llround(host.per_stage_host_ns),
+                                    host.host_serialized ? kHostWorkResource : -1});
+  if (shared_host_link) {
+    const double link_ns = EdgeTpuLinkNs(timing);
+    stage.phases.push_back(SimPhase{std::llround(link_ns), kHostLinkResource});
+    stage.phases.push_back(SimPhase{std::llround(timing.total_ns() - link_ns), -1});
+  } else {
+    stage.phases.push_back(SimPhase{std::llround(timing.total_ns()), -1});
+  }
+  return stage;
+}
+
+double EdgeTpuLinkNs(const SegmentTiming& timing) {
+  return timing.input_transfer_ns + timing.output_transfer_ns + timing.stream_ns +
+         timing.restream_ns;
+}
+
+SimConfig PipelineSimConfig(std::vector<SimStage> stages, const HostProfile& host,
+                            int queue_capacity) {
+  SimConfig config;
+  config.num_resources = 2;  // kHostWorkResource, kHostLinkResource
+  config.queue_capacity = queue_capacity;
+  config.per_hop_ns = std::llround(host.per_hop_ns);
+  config.startup_ns = std::llround(host.startup_ns);
+  config.stages = std::move(stages);
+  return config;
 }
 
 SimConfig EdgeTpuSimConfig(std::span<const SegmentTiming> stage_timings, const HostProfile& host,
                            int queue_capacity) {
-  SimConfig config;
-  config.num_resources = 1;
-  config.queue_capacity = queue_capacity;
-  config.per_hop_ns = std::llround(host.per_hop_ns);
-  config.startup_ns = std::llround(host.startup_ns);
-  for (const SegmentTiming& timing : stage_timings) {
-    SimStage stage;
-    if (host.per_stage_host_ns > 0)
-      stage.phases.push_back(SimPhase{std::llround(host.per_stage_host_ns),
-                                      host.host_serialized ? kHostWorkResource : -1});
-    stage.phases.push_back(SimPhase{std::llround(timing.total_ns()), -1});
-    config.stages.push_back(std::move(stage));
-  }
-  return config;
+  std::vector<SimStage> stages;
+  for (const SegmentTiming& timing : stage_timings)
+    stages.push_back(EdgeTpuSimStage(timing, host, /*shared_host_link=*/false));
+  return PipelineSimConfig(std::move(stages), host, queue_capacity);
 }
 
 }  // namespace segpipe

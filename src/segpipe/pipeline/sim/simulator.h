@@ -10,9 +10,11 @@
 // an invocation runs its phases in order (EdgeTpuDevice's phases), a phase on a shared resource
 // waits for it (granted first come, first served) and holds it for its duration; when done the
 // stage frees its input frame and queues its output, which the next stage sees per_hop_ns
-// later. The consumer takes results as they arrive. Batch mode puts all inputs in the input
-// queue at time 0 and starts the stage threads at startup_ns, as the paper did (start threads,
-// join); stream mode feeds inputs as fast as the input queue takes them.
+// later. A stage with several replicas serves one input per free replica; a replica that finishes
+// before an earlier input of its stage has left holds its result (results leave in input
+// order). The consumer takes results as they arrive. The stage threads start at startup_ns.
+// Batch mode puts all inputs in the input queue at time 0, as the paper did (queue, start
+// threads, join); stream mode feeds inputs as fast as the input queue takes them.
 //
 // Pure function of its arguments; thread-safe.
 #ifndef SEGPIPE_PIPELINE_SIM_SIMULATOR_H_
@@ -20,6 +22,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "segpipe/core/status.h"
@@ -34,6 +37,7 @@ struct SimPhase {
 
 struct SimStage {
   std::vector<SimPhase> phases;
+  int replicas = 1;  // devices serving this stage: each takes the next input when free
   int64_t service_ns() const;
 };
 
@@ -44,7 +48,7 @@ struct SimConfig {
   int input_capacity = 0;   // 0 = queue_capacity; batch mode raises it to the batch size
   int output_capacity = 0;  // 0 = queue_capacity
   int64_t per_hop_ns = 0;   // from a queue push to the consumer seeing it
-  int64_t startup_ns = 0;   // batch mode: stage threads start (and are joined) this late
+  int64_t startup_ns = 0;   // stage threads start (and are joined) this late
 };
 
 struct SimResult {
@@ -52,25 +56,52 @@ struct SimResult {
   int64_t total_ns = 0;               // first input available to last result (+ startup)
   double time_per_inference_ns = 0;   // total / inputs: the paper's "inference time"
   double throughput_per_s = 0;
-  int64_t latency_p50_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
-  std::vector<double> stage_utilisation;  // busy time / total per stage
+  // Per input, from when it entered the pipeline (the caller's push was accepted) to its result;
+  // percentiles over the last 65536 inputs, the maximum over all.
+  int64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
+  std::vector<double> stage_utilisation;  // busy time / (total x replicas) per stage
   int64_t events = 0;                     // discrete events processed
 };
 
-// All `batch` inputs queued at t = 0, threads started at startup_ns.
-StatusOr<SimResult> SimulateBatch(const SimConfig& config, int64_t batch);
-// Inputs fed as fast as the input queue accepts them, from t = 0, no startup.
-StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs);
+// Receives each invocation of the simulated timeline (for run --trace), in time order per replica.
+class SimTrace {
+ public:
+  virtual ~SimTrace() = default;
+  virtual void OnStart(int stage, int replica, int64_t input, int64_t time_ns) = 0;
+  virtual void OnEnd(int stage, int replica, int64_t input, int64_t time_ns) = 0;
+  // An idle device between invocations: waiting for an input, or holding a finished one (or
+  // waiting for a free output frame) because the next stage has no room yet.
+  virtual void OnWait(int stage, int replica, bool blocked_output, int64_t start_ns,
+                      int64_t end_ns) = 0;
+};
+
+// All `batch` inputs queued at t = 0, threads started at startup_ns (the paper's timing; the
+// input queue holds the whole batch).
+StatusOr<SimResult> SimulateBatch(const SimConfig& config, int64_t batch,
+                                  SimTrace* trace = nullptr);
+// Inputs fed as fast as the input queue accepts them, from t = 0. Memory does not depend on
+// `inputs`.
+StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs,
+                                   SimTrace* trace = nullptr);
 
 // Resource index used for the `paper` host profile's serialized host work.
 inline constexpr int kHostWorkResource = 0;
 // Resource index of a host link shared by all modelled Edge TPUs.
 inline constexpr int kHostLinkResource = 1;
 
-// The pipeline of modelled Edge TPUs the paper ran: stage i = (host work of the profile) then
-// the device time of stage_timings[i]. With a serialized host profile the host work shares
-// resource kHostWorkResource. The threaded runtime builds its EdgeTpuDevice phases from the same
-// function (see PacedPhasesFor), so simulator and runtime agree by construction of the model.
+// The phases of one invocation of a modelled Edge TPU stage: the one phase builder, used by the
+// simulator, the threaded runtime's paced devices (PacedPhasesFor converts it), the profilers and
+// the paper sweep. Host work of the profile (on kHostWorkResource when the profile serializes
+// it), then the device time; with a shared host link the segment's link time (EdgeTpuLinkNs) is
+// a phase of its own on kHostLinkResource.
+SimStage EdgeTpuSimStage(const SegmentTiming& timing, const HostProfile& host,
+                         bool shared_host_link, int replicas = 1);
+// What of one invocation crosses the host link: activations in and out, streamed weights.
+double EdgeTpuLinkNs(const SegmentTiming& timing);
+// The pipeline around its stages under `host`: both shared resources, hand-off and startup.
+SimConfig PipelineSimConfig(std::vector<SimStage> stages, const HostProfile& host,
+                            int queue_capacity);
+// A pipeline of modelled Edge TPUs, one per stage, no shared link (the paper's setup).
 SimConfig EdgeTpuSimConfig(std::span<const SegmentTiming> stage_timings, const HostProfile& host,
                            int queue_capacity);
 

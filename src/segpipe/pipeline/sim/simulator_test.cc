@@ -2,8 +2,11 @@
 #include "segpipe/pipeline/sim/simulator.h"
 
 #include <chrono>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "segpipe/device/pipeline_time.h"
 
 namespace segpipe {
 namespace {
@@ -77,11 +80,13 @@ TEST(SimulatorTest, MatchesTheAnalyticBatchFormulaOfTheEdgeTpuModel) {
   timings[2].compute_ns = 250e3;
   for (const HostProfile& host : {PaperHostProfile(), NativeHostProfile()}) {
     SimConfig c = EdgeTpuSimConfig(timings, host, 1);
-    std::vector<double> stage_ns = {400e3, 900e3, 250e3};
+    std::vector<PipelineStageTime> stages;
+    for (double ns : {400e3, 900e3, 250e3}) stages.push_back({.time = StageTimeNs(ns, host)});
     for (int batch : {1, 50}) {
       StatusOr<SimResult> r = SimulateBatch(c, batch);
       ASSERT_TRUE(r.ok());
-      const double analytic = PipelineBatchWallNs(stage_ns, host, batch);
+      const double analytic =
+          EstimatePipelineTime(stages, HostOverheadsNs(host)).BatchWall(batch);
       // The formula charges hops to the period; the runtime (and the simulator) pay them
       // off the bottleneck. They agree where hops are free and within the hop cost otherwise.
       // Under a serialized host profile the formula also ignores that the bottleneck stage
@@ -107,11 +112,60 @@ TEST(SimulatorTest, PaperProfileSerializesHostWorkAcrossStages) {
   EXPECT_GT(r->time_per_inference_ns, 4 * paper.per_stage_host_ns * 0.95);
 }
 
+TEST(SimulatorTest, ReplicatedStagesMatchTheAnalyticPeriodAndKeepInputOrder) {
+  // Stage 2 takes 3 us on each of 3 replicas: it delivers one result per us, like the others.
+  SimConfig c = Uniform(3, 1000, 2);
+  c.stages[1].phases[0].duration_ns = 3000;
+  c.stages[1].replicas = 3;
+  StatusOr<SimResult> r = SimulateStream(c, 3000);
+  ASSERT_TRUE(r.ok());
+  const PipelineStageTime stages[] = {{.time = 1000}, {.time = 3000, .replicas = 3}, {.time = 1000}};
+  const PipelineTime analytic = EstimatePipelineTime(stages, {});
+  EXPECT_NEAR(r->time_per_inference_ns, analytic.period, analytic.period * 0.01);
+  EXPECT_NEAR(r->stage_utilisation[1], 1.0, 0.02);  // busy / (wall x replicas)
+  StatusOr<SimResult> one = SimulateBatch(c, 1);
+  EXPECT_EQ(one->total_ns, analytic.latency);
+  // Uneven replicas: the slowest of 2 replicas every other input, results still in order.
+  c.stages[1].replicas = 2;
+  r = SimulateStream(c, 3000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(r->time_per_inference_ns, 1500, 15);
+}
+
+TEST(SimulatorTest, SharedLinkFloorsThePeriodAsTheAnalyticFormulaSays) {
+  // Two stages of 1 us host-link time + 1 us device time each, behind one link.
+  SimConfig c;
+  c.num_resources = 2;
+  for (int i = 0; i < 2; ++i)
+    c.stages.push_back(SimStage{{SimPhase{1000, kHostLinkResource}, SimPhase{1000, -1}}});
+  StatusOr<SimResult> r = SimulateStream(c, 2000);
+  ASSERT_TRUE(r.ok());
+  const PipelineStageTime stages[] = {{.time = 2000, .replicas = 1, .link = 1000},
+                                      {.time = 2000, .replicas = 2, .link = 1000}};
+  EXPECT_NEAR(r->time_per_inference_ns, EstimatePipelineTime(stages, {}).period, 20);
+  c.stages[1].replicas = 2;  // the link, not the stage, stays the bottleneck
+  r = SimulateStream(c, 2000);
+  EXPECT_NEAR(r->time_per_inference_ns, 2000, 20);
+}
+
+TEST(SimulatorTest, StreamMemoryDoesNotGrowWithTheInputs) {
+  // A million inputs stream through a fixed ring; latency samples are a bounded ring too.
+  SimConfig c = Uniform(2, 1000);
+  StatusOr<SimResult> r = SimulateStream(c, 1'000'000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->inputs, 1'000'000);
+  EXPECT_NEAR(r->time_per_inference_ns, 1000, 1);
+  EXPECT_LE(r->latency_p99_ns, 4 * 1000);  // each input waits a bounded time
+}
+
 TEST(SimulatorTest, RejectsBadConfigs) {
   EXPECT_FALSE(SimulateBatch(SimConfig{}, 10).ok());
   EXPECT_FALSE(SimulateBatch(Uniform(2, 100), 0).ok());
   SimConfig c = Uniform(2, 100);
   c.stages[0].phases[0].resource = 3;
+  EXPECT_FALSE(SimulateStream(c, 10).ok());
+  c = Uniform(2, 100);
+  c.stages[1].replicas = 0;
   EXPECT_FALSE(SimulateStream(c, 10).ok());
 }
 
