@@ -10,6 +10,7 @@
 #include "segpipe/core/status.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/model/model.h"
+#include "segpipe/tflite/edgetpu_package.h"
 #include "segpipe/tflite/inspect.h"
 #include "segpipe/tflite/reader.h"
 #include "segpipe/tflite/writer.h"
@@ -59,6 +60,19 @@ bool SmallEnoughToRun(const Model& model) {
 }  // namespace
 
 void FuzzTfliteReader(std::span<const uint8_t> bytes) {
+  // The bytes as a DarwiNN package, and the model as a compiled one: malformed packages are
+  // DataLoss, never a crash.
+  StatusOr<EdgeTpuPackage> package = ParseEdgeTpuPackage(bytes);
+  SEGPIPE_CHECK(package.ok() || package.status().code() == StatusCode::kDataLoss);
+  if (StatusOr<Model> compiled = ReadTflite(bytes, {.allow_edgetpu = true});
+      compiled.ok() && IsEdgeTpuCompiled(*compiled)) {
+    StatusOr<EdgeTpuCompiledModel> e = ReadEdgeTpuCompiledModel(*compiled);
+    SEGPIPE_CHECK(e.ok() || e.status().code() == StatusCode::kDataLoss);
+    ModelSummary summary = SummarizeModel(*compiled);
+    if (e.ok()) summary.edgetpu = *std::move(e);
+    (void)FormatSummaryText(summary);
+    (void)FormatSummaryJson(summary);
+  }
   StatusOr<Model> model = ReadTflite(bytes);
   if (!model.ok()) {
     // A refusal must say something a user can act on.

@@ -100,5 +100,33 @@ TEST(EdgeTpuCompilerTest, ReportUsesTheCompilersWording) {
   EXPECT_NE(report.find("Mapped to Edge TPU"), std::string::npos);
 }
 
+TEST(EdgeTpuOpsTest, FirstUnmappableOpEndsTheEdgeTpuSubgraph) {
+  Model model = FcModel(300);  // FC, TANH, FC, TANH, FC, TANH, FC, TANH, FC
+  ASSERT_GE(model.ops.size(), 5u);
+  const SegmentOpMapping all = MapOpsForEdgeTpu(model, 0, static_cast<int>(model.ops.size()) - 1);
+  EXPECT_TRUE(all.cpu_ops.empty());
+  EXPECT_EQ(all.num_edgetpu_ops, static_cast<int>(model.ops.size()));
+
+  model.ops[2].type = OpType::kCustom;  // an op the compiler does not know
+  model.ops[2].custom_code = "my-op";
+  const int last = static_cast<int>(model.ops.size()) - 1;
+  const SegmentOpMapping m = MapOpsForEdgeTpu(model, 0, last);
+  EXPECT_EQ(m.end_op, 2);
+  EXPECT_EQ(m.num_edgetpu_ops, 2);
+  ASSERT_EQ(m.cpu_ops.size(), model.ops.size() - 2);
+  EXPECT_EQ(m.cpu_ops.front(), 2);
+  EXPECT_NE(m.status[2].find("my-op"), std::string::npos);
+  EXPECT_EQ(m.status[3], kEdgeTpuAfterCpuOp);  // mappable, but after the CPU op
+  EXPECT_EQ(m.status[0], kEdgeTpuMapped);
+
+  // Only the first layer (ops 0-1) holds parameters on the device.
+  auto placement = PlaceSegment(model, 0, last, EdgeTpuSpec{});
+  ASSERT_TRUE(placement.ok());
+  EXPECT_EQ(placement->cpu_ops, m.cpu_ops);
+  EXPECT_EQ(placement->on_chip_bytes + placement->off_chip_bytes,
+            EdgeTpuWeightBytes(model, model.ops[0], EdgeTpuSpec{}));
+  EXPECT_GT(placement->cpu_ops_ns, 0);
+}
+
 }  // namespace
 }  // namespace segpipe

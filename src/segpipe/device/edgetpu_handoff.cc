@@ -51,8 +51,6 @@ std::string HandoffReadme(const std::string& model_path, const EdgeTpuCompilatio
       "   left on the CPU):\n\n   segpipe compile --check-compiled .\n\n";
   out += "   segpipe predicted:\n";
   for (const CompiledSegment& seg : c.segments) {
-    std::vector<std::string> cpu;
-    for (int op : seg.placement.cpu_ops) cpu.push_back(fmt::format("{}", op));
     out += fmt::format(
         "   segment {} (layers {}-{}, ops {}-{}): on-chip {}, off-chip {}, {} op(s) on the CPU\n",
         seg.index, seg.first_layer, seg.last_layer, seg.placement.first_op, seg.placement.last_op,

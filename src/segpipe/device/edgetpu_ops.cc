@@ -145,12 +145,12 @@ std::string ParameterLimit(const Model& model, const Op& op) {
     case OpType::kSoftmax: {
       int64_t elements = 1, non_unit = 0;
       for (int32_t d : in_shape(0)) {
-        elements *= d;
+        elements = std::min<int64_t>(elements * std::max(d, 0), kMaxSoftmaxElements + 1);
         if (d > 1) ++non_unit;
       }
       if (non_unit > 1) return "softmax input is not 1-D";
       if (elements > kMaxSoftmaxElements)
-        return fmt::format("softmax over {} elements (at most {})", elements, kMaxSoftmaxElements);
+        return fmt::format("softmax over more than {} elements", kMaxSoftmaxElements);
       break;
     }
     case OpType::kFullyConnected: {
@@ -179,6 +179,7 @@ std::string ParameterLimit(const Model& model, const Op& op) {
 }  // namespace
 
 EdgeTpuOpCheck CheckEdgeTpuOp(const Model& model, const Op& op) {
+  if (op.outputs.empty()) return NotMapped("Operation not supported (no output)");
   if (op.type == OpType::kCustom)
     return NotMapped(fmt::format(
         "Operation not supported (custom op '{}' is unknown to the compiler)", op.custom_code));
