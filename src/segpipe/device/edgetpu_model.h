@@ -74,7 +74,19 @@ struct EdgeTpuSpec {
   // A conv layer whose weights are streamed works on spatial tiles whose input + output
   // activations fit this SRAM budget; the weights are streamed once per tile.
   int64_t restream_tile_budget_bytes = 104 * kMiB / 64;  // 1.625 MiB
+  // Ops that use no weights but move activations through the vector unit (ADD, MUL, pools,
+  // CONCATENATION, MEAN, PAD, ...): input + output bytes at this many per cycle.
+  double vector_bytes_per_cycle = 64;
 };
+
+// How an Edge TPU is attached to the host: the paper's PCIe M.2 module (device kind `edgetpu`)
+// or the USB 3.0 Accelerator (`edgetpu-usb`). The chip is the same; the link rates and the
+// per-invocation cost differ.
+enum class EdgeTpuLink : uint8_t { kPcie, kUsb };
+std::string_view EdgeTpuLinkName(EdgeTpuLink link);  // "edgetpu" or "edgetpu-usb"
+// The fitted spec of a device on `link` (docs/edgetpu-model.md): EdgeTpuSpec{} for PCIe; for
+// USB the same array with the USB link's fitted invoke cost and transfer rate.
+EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link);
 
 // How the compiler accounts one layer (a weighted op plus the unweighted ops that follow it).
 enum class LayerKind : uint8_t { kFullyConnected, kConv2D, kDepthwiseConv2D, kOther };
@@ -89,7 +101,8 @@ struct LayerPlacement {
   int64_t padded_macs = 0;     // MACs on the padded array tiles
   int64_t input_activation_bytes = 0;   // bytes of the weighted op's activation input
   int64_t output_activation_bytes = 0;  // bytes of the layer's last output
-  int64_t padded_output_bytes = 0;      // conv: output pixels x padded output channels
+  int64_t padded_output_bytes = 0;      // conv, depthwise: output pixels x padded channels
+  int64_t vector_bytes = 0;    // input + output bytes of the layer's weightless data-moving ops
   bool on_chip = false;        // cached in SRAM (true) or streamed from host memory (false)
 };
 
@@ -145,6 +158,9 @@ struct SegmentTiming {
 };
 
 SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec);
+// Times a streamed layer's weights cross the link per inference: 1, or for a conv-like layer
+// the number of spatial tiles its input + output activations need (restream_tile_budget_bytes).
+int StreamedWeightPasses(const LayerPlacement& layer, const EdgeTpuSpec& spec);
 StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
                                               const EdgeTpuSpec& spec);
 
