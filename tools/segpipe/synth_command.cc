@@ -1,5 +1,6 @@
 // `segpipe synth fc|conv ... -o FILE` and `segpipe synth sweep fc|conv -o DIR`: the paper's
-// model families (one model, or every model of a sweep) as int8 .tflite files.
+// model families (one model, or every model of a sweep) as int8 .tflite files;
+// `segpipe synth zoo NAME -o FILE`: a standard architecture (synth/zoo_models.h).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "commands.h"
 #include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/zoo_models.h"
 #include "segpipe/tflite/writer.h"
 
 namespace segpipe::cli {
@@ -20,7 +22,24 @@ struct SynthFlags {
   std::string output;
   std::string family;        // sweep: fc or conv
   int calibration_inputs = 0;  // sweep: shape-only by default (placement and timing studies)
+  synth::ZooConfig zoo;
+  bool zoo_list = false;
 };
+
+Status WriteZoo(const SynthFlags& flags) {
+  if (flags.zoo_list) {
+    for (const std::string& name : synth::ZooNames()) std::printf("%s\n", name.c_str());
+    return OkStatus();
+  }
+  if (flags.zoo.name.empty())
+    return InvalidArgumentError("synth zoo needs a model NAME (synth zoo --list names them)");
+  if (flags.output.empty()) return InvalidArgumentError("synth zoo needs -o FILE");
+  SEGPIPE_ASSIGN_OR_RETURN(synth::ZooModel m, synth::SynthesizeZoo(flags.zoo));
+  SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(m.model, flags.output));
+  std::printf("wrote %s (%s; %lld parameters)\n", flags.output.c_str(),
+              m.model.description.c_str(), static_cast<long long>(m.parameters.deployed));
+  return OkStatus();
+}
 
 Status Write(const Model& model, const std::string& path) {
   SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(model, path));
@@ -112,6 +131,21 @@ void RegisterSynth(CLI::App& app, Action* action) {
       ->capture_default_str();
   sweep->add_option("-o,--output-dir", flags->output, "folder for the .tflite files")->required();
   sweep->callback([flags, action] { *action = [flags] { return WriteSweep(*flags); }; });
+
+  auto* zoo = cmd->add_subcommand(
+      "zoo", "A standard CNN (MobileNet, Inception, ResNet, VGG, DenseNet, SqueezeNet) with the "
+             "published layer shapes and random weights");
+  zoo->add_option("name", flags->zoo.name, "architecture (--list names them)");
+  zoo->add_flag("--list", flags->zoo_list, "print the architecture names and exit");
+  zoo->add_option("--input-size", flags->zoo.input_size,
+                  "input height = width (default: 224; 299 for the ResNets and inception_v4)");
+  zoo->add_option("--classes", flags->zoo.classes, "classifier outputs")->capture_default_str();
+  zoo->add_option("--seed", flags->zoo.seed, "weight and dataset seed")->capture_default_str();
+  zoo->add_option("--calibration-inputs", flags->zoo.calibration_inputs,
+                  "representative inputs for activation ranges (0: estimate from weights)")
+      ->capture_default_str();
+  zoo->add_option("-o,--output", flags->output, "output .tflite");
+  zoo->callback([flags, action] { *action = [flags] { return WriteZoo(*flags); }; });
 }
 
 }  // namespace segpipe::cli

@@ -7,119 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "segpipe/synth/int8_builder.h"
+
 namespace segpipe::synth {
 namespace {
 
-// TFLite builtin operator codes and the op versions the converter writes for int8.
-constexpr int32_t kBuiltinConv2D = 3;
-constexpr int32_t kBuiltinFullyConnected = 9;
-constexpr int32_t kBuiltinTanh = 28;
-
-// Asymmetric int8 parameters for a real range, as TFLite's calibrator derives them: the range
-// is widened to include 0 and the zero point is rounded so that 0 is exactly representable.
-Quantization AsymmetricInt8(Range range) {
-  const double lo = std::min(0.0, double{range.min});
-  double hi = std::max(0.0, double{range.max});
-  if (hi - lo < 1e-8) hi = lo + 1e-8;
-  const double scale = (hi - lo) / 255.0;
-  const double zero_point = std::clamp(std::round(-128.0 - lo / scale), -128.0, 127.0);
-  Quantization q;
-  q.scale = {static_cast<float>(scale)};
-  q.zero_point = {static_cast<int64_t>(zero_point)};
-  return q;
-}
-
-int8_t QuantizeValue(float value, float scale, int64_t zero_point) {
-  const double q = std::round(double{value} / scale) + static_cast<double>(zero_point);
-  return static_cast<int8_t>(std::clamp(q, -128.0, 127.0));
-}
-
-// Symmetric int8 weights (range [-127, 127]) with one scale per output channel (`per_channel`)
-// or one for the whole tensor. weights are [out][rest].
-std::vector<float> SymmetricScales(const std::vector<float>& weights, int out, bool per_channel) {
-  const size_t rest = weights.size() / static_cast<size_t>(out);
-  std::vector<float> max_abs(per_channel ? out : 1, 0.0f);
-  for (int o = 0; o < out; ++o)
-    for (size_t r = 0; r < rest; ++r) {
-      float& m = max_abs[per_channel ? o : 0];
-      m = std::max(m, std::abs(weights[o * rest + r]));
-    }
-  for (float& m : max_abs) m = m > 0 ? m / 127.0f : 1.0f;
-  return max_abs;
-}
-
-class ModelBuilder {
- public:
-  explicit ModelBuilder(std::string description) { model_.description = std::move(description); }
-
-  int32_t Activation(std::string name, std::vector<int32_t> shape, Quantization quant) {
-    Tensor t;
-    t.name = std::move(name);
-    t.type = DataType::kInt8;
-    t.shape = std::move(shape);
-    t.quant = std::move(quant);
-    return Add(std::move(t));
-  }
-
-  int32_t Weights(std::string name, std::vector<int32_t> shape, const std::vector<float>& values,
-                  const std::vector<float>& scales) {
-    Tensor t;
-    t.name = std::move(name);
-    t.type = DataType::kInt8;
-    t.shape = std::move(shape);
-    t.quant.scale = scales;
-    t.quant.zero_point.assign(scales.size(), 0);
-    t.quant.axis = 0;
-    t.is_constant = true;
-    const size_t rest = values.size() / static_cast<size_t>(t.shape[0]);
-    t.data.resize(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-      const float scale = scales.size() == 1 ? scales[0] : scales[i / rest];
-      t.data[i] = static_cast<uint8_t>(QuantizeValue(values[i], scale, 0));
-    }
-    return Add(std::move(t));
-  }
-
-  int32_t Bias(std::string name, const std::vector<float>& values, float input_scale,
-               const std::vector<float>& weight_scales) {
-    Tensor t;
-    t.name = std::move(name);
-    t.type = DataType::kInt32;
-    t.shape = {static_cast<int32_t>(values.size())};
-    t.is_constant = true;
-    for (float ws : weight_scales) t.quant.scale.push_back(input_scale * ws);
-    t.quant.zero_point.assign(weight_scales.size(), 0);
-    t.data.resize(values.size() * sizeof(int32_t));
-    for (size_t i = 0; i < values.size(); ++i) {
-      const float scale = t.quant.scale.size() == 1 ? t.quant.scale[0] : t.quant.scale[i];
-      const double q = std::clamp(std::round(double{values[i]} / scale), -2147483647.0, 2147483647.0);
-      const int32_t v = static_cast<int32_t>(q);
-      std::memcpy(&t.data[i * sizeof(int32_t)], &v, sizeof(v));
-    }
-    return Add(std::move(t));
-  }
-
-  void AddOp(OpType type, int32_t builtin, int32_t version, std::vector<int32_t> inputs,
-             int32_t output, OpOptions options = {}) {
-    Op op;
-    op.type = type;
-    op.builtin_code = builtin;
-    op.version = version;
-    op.inputs = std::move(inputs);
-    op.outputs = {output};
-    op.options = std::move(options);
-    model_.ops.push_back(std::move(op));
-  }
-
-  Model& model() { return model_; }
-
- private:
-  int32_t Add(Tensor t) {
-    model_.tensors.push_back(std::move(t));
-    return static_cast<int32_t>(model_.tensors.size() - 1);
-  }
-  Model model_;
-};
+using internal::AsymmetricInt8;
+using internal::Int8ModelBuilder;
+using internal::QuantizeValue;
 
 FloatLayer RandomLayer(bool conv, int in, int out, int kernel, FloatActivation activation,
                        SeededRandom& random) {
@@ -195,7 +90,7 @@ Calibration Calibrate(const FloatNet& net, int count, uint64_t seed) {
 
 // Quantizes `net` into an int8 Model. FC nets: tanh layers become FULLY_CONNECTED + TANH.
 Model Quantize(const FloatNet& net, const Calibration& calibration, std::string description) {
-  ModelBuilder b(std::move(description));
+  Int8ModelBuilder b(std::move(description));
   std::vector<int32_t> shape = {1};
   for (int d : net.input_shape) shape.push_back(d);
   Quantization in_q = AsymmetricInt8(calibration.input);
@@ -205,11 +100,13 @@ Model Quantize(const FloatNet& net, const Calibration& calibration, std::string 
     const FloatLayer& layer = net.layers[l];
     const std::string prefix = fmt::format("{}{}", layer.conv ? "conv" : "dense", l + 1);
     const float in_scale = b.model().tensor(x).quant.scale[0];
-    const std::vector<float> w_scales =
-        SymmetricScales(layer.weights, layer.out_channels, /*per_channel=*/layer.conv);
+    // Per-channel (axis 0) for conv, per-tensor for dense.
+    const size_t rest = layer.weights.size() / static_cast<size_t>(layer.out_channels);
+    const std::vector<float> w_scales = internal::SymmetricScales(
+        layer.weights, layer.conv ? layer.out_channels : 1, rest);
     std::vector<int32_t> w_shape = {layer.out_channels, layer.in_channels};
     if (layer.conv) w_shape = {layer.out_channels, layer.kernel, layer.kernel, layer.in_channels};
-    const int32_t w = b.Weights(prefix + "/kernel", w_shape, layer.weights, w_scales);
+    const int32_t w = b.Weights(prefix + "/kernel", w_shape, layer.weights, w_scales, rest, 0);
     const int32_t bias = b.Bias(prefix + "/bias", layer.bias, in_scale, w_scales);
     shape.back() = layer.out_channels;
     const LayerRanges& r = calibration.layers[l];
@@ -219,20 +116,20 @@ Model Quantize(const FloatNet& net, const Calibration& calibration, std::string 
       options.activation = layer.activation == FloatActivation::kRelu ? segpipe::Activation::kRelu
                                                                        : segpipe::Activation::kNone;
       const int32_t y = b.Activation(prefix + "/output", shape, AsymmetricInt8(r.post));
-      b.AddOp(OpType::kConv2D, kBuiltinConv2D, 3, {x, w, bias}, y, options);
+      b.AddOp(OpType::kConv2D, 3, {x, w, bias}, y, options);
       x = y;
     } else if (layer.activation == FloatActivation::kTanh) {
       const int32_t y = b.Activation(prefix + "/matmul", shape, AsymmetricInt8(r.pre));
-      b.AddOp(OpType::kFullyConnected, kBuiltinFullyConnected, 4, {x, w, bias}, y);
+      b.AddOp(OpType::kFullyConnected, 4, {x, w, bias}, y);
       Quantization tanh_q;
       tanh_q.scale = {1.0f / 128.0f};
       tanh_q.zero_point = {0};
       const int32_t t = b.Activation(prefix + "/tanh", shape, tanh_q);
-      b.AddOp(OpType::kTanh, kBuiltinTanh, 2, {y}, t);
+      b.AddOp(OpType::kTanh, 2, {y}, t);
       x = t;
     } else {
       const int32_t y = b.Activation(prefix + "/output", shape, AsymmetricInt8(r.post));
-      b.AddOp(OpType::kFullyConnected, kBuiltinFullyConnected, 4, {x, w, bias}, y);
+      b.AddOp(OpType::kFullyConnected, 4, {x, w, bias}, y);
       x = y;
     }
   }
