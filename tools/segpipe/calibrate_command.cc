@@ -24,6 +24,9 @@ Status Run(const CalibrateFlags& flags) {
   const CalibrationResult start = DefaultCalibration();
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> points,
                            BuildCalibrationPoints(files, start.spec));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> published,
+                           BuildPublishedPoints(start.spec));
+  points.insert(points.end(), published.begin(), published.end());
   SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult result, FitEdgeTpuModel(points, start));
   SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult tied,
                            FitEdgeTpuModel(points, start, FitOptions{.tie_activation_link = true}));

@@ -1,18 +1,17 @@
 // Least-squares fit of the Edge TPU timing model and the paper host profile; cross-validation.
 #include "segpipe/device/edgetpu_calibration.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
-#include <cstdio>
-#include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "segpipe/core/statistics.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/zoo_models.h"
 
 namespace segpipe {
 namespace {
@@ -36,7 +35,8 @@ Features TimingFeatures(const SegmentPlacement& p, const EdgeTpuSpec& spec, Edge
   const bool usb = link == EdgeTpuLink::kUsb;
   Features f{};
   f[usb ? kFeatureInvokeUsb : kFeatureInvokePcie] = 1;
-  f[usb ? kFeatureLinkUsb : kFeatureActivationPcie] = static_cast<double>(p.input_bytes + p.output_bytes);
+  f[usb ? kFeatureLinkUsb : kFeatureActivationPcie] =
+      static_cast<double>(p.input_bytes + p.output_bytes);
   f[kFeatureStreamSetup] = p.off_chip_bytes > 0 ? 1 : 0;
   for (const LayerPlacement& layer : p.layers) {
     const bool conv_like =
@@ -132,7 +132,8 @@ bool SolveLeastSquares(const std::vector<std::vector<double>>& a, const std::vec
 // Coefficients that are a fixed cost in ns (may be 0), not the inverse of a rate.
 bool IsFixedCost(int feature) {
   return feature == kFeatureInvokePcie || feature == kFeatureStreamSetup ||
-         feature == kFeatureConvLayers || feature == kFeatureInvokeUsb;
+         feature == kFeatureConvLayers || feature == kFeatureInvokeUsb ||
+         feature == kFeatureVector || feature == kFeatureConvOutput;
 }
 
 // Rows that fit the device (single TPU, published rows, CONV pipelines) and rows that fit the
@@ -232,7 +233,8 @@ DeviceFit FitDevice(const std::vector<const CalibrationPoint*>& points,
     for (int k = 0; k < kNumTimingFeatures; ++k) {
       bool used = false;
       for (const LinearRow& r : rows) used |= r.features[k] != 0;
-      if (used) free.push_back(k);
+      if (used)
+        free.push_back(k);
       else if (!(options.tie_activation_link && k == kFeatureActivationPcie))
         held.push_back(kFeatureNames[k]);
     }
@@ -421,9 +423,8 @@ StatusOr<std::vector<CalibrationPoint>> BuildCalibrationPoints(
 
 StatusOr<CalibrationPoint> BuildPublishedPoint(const PublishedRow& row, const Model& model,
                                                const EdgeTpuSpec& spec) {
-  SEGPIPE_ASSIGN_OR_RETURN(
-      SegmentPlacement placement,
-      PlaceSegment(model, 0, static_cast<int>(model.ops.size()) - 1, spec));
+  SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
+                           PlaceSegment(model, 0, static_cast<int>(model.ops.size()) - 1, spec));
   CalibrationPoint point;
   point.file = kPublishedTable;
   point.family = PaperFamily::kConv;
@@ -433,6 +434,20 @@ StatusOr<CalibrationPoint> BuildPublishedPoint(const PublishedRow& row, const Mo
   point.measured_ms = row.ms;
   point.segments.push_back(std::move(placement));
   return point;
+}
+
+StatusOr<std::vector<CalibrationPoint>> BuildPublishedPoints(const EdgeTpuSpec& spec) {
+  std::vector<CalibrationPoint> points;
+  for (const PublishedRow& row : PublishedFitRows()) {
+    synth::ZooConfig config;
+    config.name = row.zoo_name;
+    config.input_size = row.input_size;
+    config.calibration_inputs = 0;  // placement and timing depend on shapes only
+    SEGPIPE_ASSIGN_OR_RETURN(synth::ZooModel zoo, synth::SynthesizeZoo(config));
+    SEGPIPE_ASSIGN_OR_RETURN(CalibrationPoint point, BuildPublishedPoint(row, zoo.model, spec));
+    points.push_back(std::move(point));
+  }
+  return points;
 }
 
 double PredictMs(const CalibrationPoint& point, const CalibrationResult& model) {
@@ -447,7 +462,8 @@ StatusOr<CalibrationResult> FitEdgeTpuModel(const std::vector<CalibrationPoint>&
                                             const CalibrationResult& start,
                                             const FitOptions& options) {
   std::vector<const CalibrationPoint*> device_points, host_points;
-  for (const CalibrationPoint& p : points) (FitsHost(p) ? host_points : device_points).push_back(&p);
+  for (const CalibrationPoint& p : points)
+    (FitsHost(p) ? host_points : device_points).push_back(&p);
   CalibrationResult current = start;
   DeviceFit fit;
   // The CONV pipeline's time depends on the host profile and the host fit on the device: a few
@@ -479,35 +495,55 @@ std::vector<CrossValidationRow> CrossValidate(const std::vector<CalibrationPoint
     if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
   }
   StatusOr<CalibrationResult> all = FitEdgeTpuModel(points, start);
-  const std::vector<std::string> was_held =
-      all.ok() ? all->held_coefficients : std::vector<std::string>{};
+  // Coefficients a set of rows determines: those whose term is at least 1% of some row's time
+  // under the fit on every row, among the rows the device is fitted on (a term far below the noise
+  // of every row it appears in tells the fit nothing).
+  constexpr double kDeterminingShare = 0.01;
+  auto determined = [&](const std::vector<const CalibrationPoint*>& rows) {
+    std::array<bool, kNumTimingFeatures> out{};
+    if (!all.ok()) return out;
+    const Features c = Coefficients(all->spec, all->usb_spec);
+    for (const CalibrationPoint* p : rows) {
+      if (FitsHost(*p)) continue;  // the device fit does not see these rows
+      for (const SegmentPlacement& seg : p->segments) {
+        const Features f = TimingFeatures(seg, all->spec, p->link);
+        double total = 0;
+        for (int k = 0; k < kNumTimingFeatures; ++k) total += f[k] * c[k];
+        for (int k = 0; k < kNumTimingFeatures; ++k)
+          if (f[k] * c[k] >= kDeterminingShare * total && f[k] * c[k] > 0) out[k] = true;
+      }
+    }
+    return out;
+  };
   std::vector<CrossValidationRow> out;
   for (const std::string& g : groups) {
-    auto in_group = [&](const CalibrationPoint& p) {
-      return (p.published ? p.model_name : p.file) == g;
-    };
     std::vector<CalibrationPoint> rest, held;
-    for (const CalibrationPoint& p : points) (in_group(p) ? held : rest).push_back(p);
+    std::vector<const CalibrationPoint*> rest_rows;
+    for (const CalibrationPoint& p : points)
+      ((p.published ? p.model_name : p.file) == g ? held : rest).push_back(p);
+    for (const CalibrationPoint& p : rest) rest_rows.push_back(&p);
+    std::vector<const CalibrationPoint*> held_rows;
+    for (const CalibrationPoint& p : held) held_rows.push_back(&p);
     CrossValidationRow row;
     row.held_out = g;
     row.rows = static_cast<int>(held.size());
+    const auto by_rest = determined(rest_rows);
+    const auto by_held = determined(held_rows);
+    for (int k = 0; k < kNumTimingFeatures; ++k)
+      if (by_held[k] && !by_rest[k])
+        row.undetermined += (row.undetermined.empty() ? "" : ", ") + std::string(kFeatureNames[k]);
     StatusOr<CalibrationResult> fit = FitEdgeTpuModel(rest, start);
     if (!fit.ok()) {
       row.why = std::string(fit.status().message());
-    } else {
-      // A coefficient only the held-out rows exercise cannot be predicted from the rest.
-      for (const std::string& name : fit->held_coefficients)
-        if (std::find(was_held.begin(), was_held.end(), name) == was_held.end())
-          row.why += (row.why.empty() ? "only these rows determine: " : ", ") + name;
+      out.push_back(std::move(row));
+      continue;
     }
-    if (row.why.empty()) {
-      row.fitted = true;
-      std::vector<double> errors;
-      for (const CalibrationPoint& p : held)
-        errors.push_back(std::abs(PredictMs(p, *fit) - p.measured_ms) / p.measured_ms);
-      row.median_abs_relative_error = Median(errors);
-      row.worst_abs_relative_error = *std::max_element(errors.begin(), errors.end());
-    }
+    row.fitted = true;
+    std::vector<double> errors;
+    for (const CalibrationPoint& p : held)
+      errors.push_back(std::abs(PredictMs(p, *fit) - p.measured_ms) / p.measured_ms);
+    row.median_abs_relative_error = Median(errors);
+    row.worst_abs_relative_error = *std::max_element(errors.begin(), errors.end());
     out.push_back(std::move(row));
   }
   return out;

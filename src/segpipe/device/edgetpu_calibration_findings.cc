@@ -62,8 +62,8 @@ CalibrationFindings FindCalibrationFindings(const std::vector<CalibrationPoint>&
     const CalibrationPoint& a = *fc[i];
     const CalibrationPoint& b = *fc[i + 1];
     if (!SamePlacement(a, b)) continue;
-    const double jump = std::abs(b.measured_ms - a.measured_ms) /
-                        std::min(a.measured_ms, b.measured_ms);
+    const double jump =
+        std::abs(b.measured_ms - a.measured_ms) / std::min(a.measured_ms, b.measured_ms);
     if (jump > f.fc_jitter.relative_jump)
       f.fc_jitter = RowPair{true, a.Label(), b.Label(), a.measured_ms, b.measured_ms, jump};
   }

@@ -36,10 +36,10 @@ struct CalibrationFindings {
   ErrorSpan fc_streamed_b1;
   double fc_streamed_b1_measured_ms_per_mib = 0;  // least-squares slope vs streamed MiB
   double fc_streamed_b1_model_ms_per_mib = 0;
-  double fc_streamed_b1_median_excess_ms = 0;     // median of measured - predicted
+  double fc_streamed_b1_median_excess_ms = 0;  // median of measured - predicted
   // conv_1tpu.csv rows with streamed layers: weight passes implied by the measured time (and
   // by the model's), = (time - non-streaming work) / (streamed bytes / stream rate).
-  ErrorSpan conv_three_streamed;  // rows with >= 3 streamed layers
+  ErrorSpan conv_three_streamed;          // rows with >= 3 streamed layers
   double conv_passes_three_streamed = 0;  // median implied by measurement, >= 3 streamed layers
   double conv_passes_fewer_streamed = 0;  // median implied by measurement, 1 or 2
   double conv_model_passes_three_streamed = 0;  // median the model uses, >= 3 streamed layers

@@ -10,8 +10,8 @@ namespace segpipe {
 namespace {
 
 // USB 3.0 Accelerator link, fitted with the rest of the model (docs/edgetpu-model.md).
-constexpr double kUsbInvokeOverheadNs = 300e3;
-constexpr double kUsbLinkBytesPerS = 300e6;
+constexpr double kUsbInvokeOverheadNs = 0;
+constexpr double kUsbLinkBytesPerS = 476.457e6;
 
 int64_t RoundUp(int64_t value, int64_t multiple) {
   if (multiple <= 1) return value;
@@ -328,10 +328,10 @@ StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, 
 HostProfile PaperHostProfile() {
   HostProfile p;
   p.name = "paper";
-  p.per_stage_host_ns = 232804;  // fitted, docs/edgetpu-model.md
+  p.per_stage_host_ns = 232870;  // fitted, docs/edgetpu-model.md
   p.host_serialized = true;
   p.per_hop_ns = 0;
-  p.startup_ns = 44179.6;
+  p.startup_ns = 35412;
   return p;
 }
 
