@@ -307,8 +307,9 @@ std::string_view EdgeTpuLinkName(EdgeTpuLink link) {
   return link == EdgeTpuLink::kUsb ? "edgetpu-usb" : "edgetpu";
 }
 
-EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link) {
-  EdgeTpuSpec spec;
+EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link) { return WithLink(EdgeTpuSpec{}, link); }
+
+EdgeTpuSpec WithLink(EdgeTpuSpec spec, EdgeTpuLink link) {
   if (link == EdgeTpuLink::kUsb) {
     // Fitted on the USB rows of docs/edgetpu-model.md; the link carries activations and
     // streamed weights alike (no USB measurement separates the two).

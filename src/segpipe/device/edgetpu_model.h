@@ -89,6 +89,9 @@ std::string_view EdgeTpuLinkName(EdgeTpuLink link);  // "edgetpu" or "edgetpu-us
 // The fitted spec of a device on `link` (docs/edgetpu-model.md): EdgeTpuSpec{} for PCIe; for
 // USB the same array with the USB link's fitted invoke cost and transfer rate.
 EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link);
+// `spec` (a caller's device, e.g. with another capacity) behind `link`: for USB its invoke cost
+// and transfer rates become the USB link's fitted ones; for PCIe it is returned unchanged.
+EdgeTpuSpec WithLink(EdgeTpuSpec spec, EdgeTpuLink link);
 
 // How the compiler accounts one layer (a weighted op plus the unweighted ops that follow it).
 enum class LayerKind : uint8_t { kFullyConnected, kConv2D, kDepthwiseConv2D, kOther };

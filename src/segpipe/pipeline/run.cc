@@ -24,13 +24,24 @@ constexpr int kCpuProfileRuns = 5;
 StatusOr<DeviceKind> ParseKind(std::string_view name) {
   if (name == "cpu") return DeviceKind::kCpu;
   if (name == "edgetpu") return DeviceKind::kEdgeTpu;
+  if (name == "edgetpu-usb") return DeviceKind::kEdgeTpuUsb;
   return InvalidArgumentError(
-      fmt::format("unknown device '{}'; expected cpu or edgetpu (e.g. cpu:2, edgetpu:4, "
-                  "cpu,edgetpu)",
+      fmt::format("unknown device '{}'; expected cpu, edgetpu or edgetpu-usb (e.g. cpu:2, "
+                  "edgetpu:4, cpu,edgetpu, edgetpu,edgetpu-usb)",
                   name));
 }
 
-std::string_view KindName(DeviceKind kind) { return kind == DeviceKind::kCpu ? "cpu" : "edgetpu"; }
+std::string_view KindName(DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kCpu:
+      return "cpu";
+    case DeviceKind::kEdgeTpu:
+      return EdgeTpuLinkName(EdgeTpuLink::kPcie);
+    case DeviceKind::kEdgeTpuUsb:
+      return EdgeTpuLinkName(EdgeTpuLink::kUsb);
+  }
+  return "cpu";
+}
 
 std::vector<std::vector<uint8_t>> RandomInputs(const Model& model, uint64_t seed, int64_t index) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(index));
@@ -118,6 +129,12 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
                            CompileForEdgeTpu(model, num_stages, split, config.spec));
   if (static_cast<int>(compiled.segments.size()) != num_stages)
     return InternalError("the split produced a different number of segments than devices");
+  // Same chip, same placement; a USB stage's invocations cross the USB link.
+  for (int i = 0; i < num_stages; ++i)
+    if (kinds[static_cast<size_t>(i)] == DeviceKind::kEdgeTpuUsb) {
+      CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
+      seg.timing = EstimateSegmentTiming(seg.placement, WithLink(config.spec, EdgeTpuLink::kUsb));
+    }
 
   RunReport report;
   report.simulated = config.simulate;
@@ -134,7 +151,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     st.first_layer = seg.first_layer;
     st.last_layer = seg.last_layer;
     st.kind = kinds[static_cast<size_t>(i)];
-    if (st.kind == DeviceKind::kEdgeTpu) {
+    if (st.kind != DeviceKind::kCpu) {
       st.on_chip_bytes = seg.placement.on_chip_bytes;
       st.off_chip_bytes = seg.placement.off_chip_bytes;
     } else {
@@ -156,7 +173,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     for (int i = 0; i < num_stages; ++i) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
       SimStage stage;
-      if (st.kind == DeviceKind::kEdgeTpu) {
+      if (st.kind != DeviceKind::kCpu) {
         for (const PacedPhase& p : PacedPhasesFor(compiled.segments[static_cast<size_t>(i)].timing,
                                                   host, host_lock, host_link)) {
           const int resource = p.resource == nullptr   ? -1
@@ -164,7 +181,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
                                                          : kHostLinkResource;
           stage.phases.push_back(SimPhase{p.duration_ns, resource});
         }
-        st.device = "edgetpu (modelled)";
+        st.device = fmt::format("{} (modelled)", KindName(st.kind));
       } else {
         SEGPIPE_ASSIGN_OR_RETURN(Model segment, ExtractSegment(model, st.first_op, st.last_op));
         SEGPIPE_ASSIGN_OR_RETURN(int64_t ns, MeasureCpuServiceNs(segment, config.seed));
@@ -259,7 +276,7 @@ std::string FormatRunReport(const RunReport& report) {
                                 "service", "util");
   for (size_t i = 0; i < report.stages.size(); ++i) {
     const StageReport& s = report.stages[i];
-    const bool tpu = s.kind == DeviceKind::kEdgeTpu;
+    const bool tpu = s.kind != DeviceKind::kCpu;
     out += fmt::format(
         "{:>5}  {:>7}  {:>9}  {:<42}  {:>9}  {:>9}  {:>7.3f} ms  {:>4.0f}%\n", i,
         fmt::format("{}-{}", s.first_layer, s.last_layer),
@@ -296,7 +313,7 @@ std::string RunReportJson(const RunReport& report) {
                      {"first_op", s.first_op}, {"last_op", s.last_op}};
     st["device"] = std::string(KindName(s.kind));
     st["description"] = s.device;
-    if (s.kind == DeviceKind::kEdgeTpu) {
+    if (s.kind != DeviceKind::kCpu) {
       st["on_chip_bytes"] = s.on_chip_bytes;
       st["off_chip_bytes"] = s.off_chip_bytes;
     }
