@@ -21,10 +21,17 @@ struct CalibrateFlags {
 Status Run(const CalibrateFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<PaperMeasurement> files,
                            LoadPaperMeasurements(flags.measured_dir));
+  const CalibrationResult start = DefaultCalibration();
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> points,
-                           BuildCalibrationPoints(files, EdgeTpuSpec{}));
-  SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult result, FitEdgeTpuModel(points, EdgeTpuSpec{}));
-  const std::string report = CalibrationReportMarkdown(points, result);
+                           BuildCalibrationPoints(files, start.spec));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> published,
+                           BuildPublishedPoints(start.spec));
+  points.insert(points.end(), published.begin(), published.end());
+  SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult result, FitEdgeTpuModel(points, start));
+  SEGPIPE_ASSIGN_OR_RETURN(CalibrationResult tied,
+                           FitEdgeTpuModel(points, start, FitOptions{.tie_activation_link = true}));
+  const std::vector<CrossValidationRow> cross_validation = CrossValidate(points, start);
+  const std::string report = CalibrationReportMarkdown(points, result, tied, cross_validation);
   if (flags.out.empty()) {
     std::printf("%s", report.c_str());
     return OkStatus();
@@ -32,9 +39,13 @@ Status Run(const CalibrateFlags& flags) {
   std::ofstream out(flags.out);
   out << report;
   if (!out) return InvalidArgumentError(fmt::format("cannot write {}", flags.out));
-  for (const FileError& e : EvaluateCalibration(points, result.spec, result.paper_host))
-    std::printf("%-30s rows %3d  median %5.1f%%  worst %5.1f%%\n", e.file.c_str(), e.rows,
+  for (const FileError& e : EvaluateCalibration(points, result))
+    std::printf("%-32s rows %3d  median %5.1f%%  worst %5.1f%%\n", e.file.c_str(), e.rows,
                 100 * e.median_abs_relative_error, 100 * e.worst_abs_relative_error);
+  for (const CalibrationPoint& p : points)
+    if (p.published)
+      std::printf("%-32s %-20s %+5.1f%%\n", "", p.model_name.c_str(),
+                  100 * (PredictMs(p, result) / p.measured_ms - 1));
   std::printf("wrote %s\n", flags.out.c_str());
   return OkStatus();
 }

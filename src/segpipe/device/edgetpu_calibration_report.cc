@@ -1,22 +1,18 @@
 // Evaluation of the fitted Edge TPU model against the measurements and the Markdown report.
+// Every figure in the prose is computed here from the points and the fit.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
+#include "segpipe/core/statistics.h"
 #include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/device/edgetpu_calibration_findings.h"
 #include "segpipe/device/edgetpu_real_models_report.h"
 
 namespace segpipe {
 namespace {
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 std::string MiBList(const std::vector<double>& values) {
   std::string out;
@@ -26,64 +22,65 @@ std::string MiBList(const std::vector<double>& values) {
 
 double ToMiB(int64_t bytes) { return static_cast<double>(bytes) / kMiB; }
 
-double RelativeError(const CalibrationPoint& p, const EdgeTpuSpec& spec, const HostProfile& host) {
-  return (PredictMs(p, spec, host) - p.measured_ms) / p.measured_ms;
+std::string Percent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
+
+std::string Span(const ErrorSpan& span) {
+  if (span.rows == 0) return "(no such rows)";
+  return fmt::format("{:+.1f}% to {:+.1f}%", 100 * span.lo, 100 * span.hi);
 }
 
-// Range of signed relative errors over the points a predicate selects.
-struct ErrorSpan {
-  double lo = INFINITY, hi = -INFINITY;
-  std::string Text() const {
-    if (lo > hi) return "(no such rows)";
-    return fmt::format("{:+.1f}% to {:+.1f}%", 100 * lo, 100 * hi);
-  }
-};
-
-template <typename Predicate>
-ErrorSpan SpanOf(const std::vector<CalibrationPoint>& points, const EdgeTpuSpec& spec,
-                 const HostProfile& host, Predicate select) {
-  ErrorSpan span;
-  for (const CalibrationPoint& p : points) {
-    if (!select(p)) continue;
-    const double e = RelativeError(p, spec, host);
-    span.lo = std::min(span.lo, e);
-    span.hi = std::max(span.hi, e);
-  }
-  return span;
+const FileError* FindFile(const std::vector<FileError>& errors, const std::string& file) {
+  for (const FileError& e : errors)
+    if (e.file == file) return &e;
+  return nullptr;
 }
 
-std::string WorstRow(const std::vector<CalibrationPoint>& points, const EdgeTpuSpec& spec,
-                     const HostProfile& host, const std::string& file) {
-  const CalibrationPoint* worst = nullptr;
-  double worst_error = 0;
-  for (const CalibrationPoint& p : points) {
-    const double e = std::abs(RelativeError(p, spec, host));
-    if (p.file == file && e >= worst_error) {
-      worst = &p;
-      worst_error = e;
-    }
-  }
-  if (worst == nullptr) return "no rows";
-  return fmt::format("worst {:.1f}% at n = {}", 100 * worst_error, worst->size);
+std::string FileList(const std::vector<CalibrationPoint>& points, int tpus_min, int tpus_max) {
+  std::vector<std::string> files;
+  for (const CalibrationPoint& p : points)
+    if (!p.published && p.num_tpus >= tpus_min && p.num_tpus <= tpus_max &&
+        std::find(files.begin(), files.end(), p.file) == files.end())
+      files.push_back(p.file);
+  std::string out;
+  for (const std::string& f : files) out += fmt::format("{}`{}`", out.empty() ? "" : ", ", f);
+  return out.empty() ? "none" : out;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string Source(const CalibrationResult& r, TimingFeature feature) {
+  const std::string name = TimingFeatureNames()[feature];
+  if (Contains(r.held_coefficients, name))
+    return "**not fitted**: no fitting row exercises it; starting value kept";
+  if (Contains(r.zero_coefficients, name))
+    return "fitted, at its bound: costs nothing measurable (a free fit would make it negative)";
+  return "fitted";
+}
+
+// A rate in `unit`, or "unlimited" when the fit put its cost at 0.
+std::string Rate(double value, double scale, const char* format) {
+  if (std::isinf(value)) return "unlimited";
+  return fmt::format(fmt::runtime(format), value * scale);
 }
 
 }  // namespace
 
 std::vector<FileError> EvaluateCalibration(const std::vector<CalibrationPoint>& points,
-                                           const EdgeTpuSpec& spec, const HostProfile& host) {
+                                           const CalibrationResult& model) {
   std::vector<FileError> out;
   std::map<std::string, std::vector<double>> errors;
   for (const CalibrationPoint& p : points) {
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const FileError& e) { return e.file == p.file; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const FileError& e) { return e.file == p.file; });
     if (it == out.end()) {
       out.push_back(FileError{p.file});
       it = out.end() - 1;
     }
     ++it->rows;
-    const double predicted = PredictMs(p, spec, host);
-    errors[p.file].push_back(std::abs(predicted - p.measured_ms) / p.measured_ms);
-    for (size_t s = 0; s < p.segments.size(); ++s) {
+    errors[p.file].push_back(std::abs(PredictMs(p, model) - p.measured_ms) / p.measured_ms);
+    for (size_t s = 0; s < p.segments.size() && s < p.measured_on_chip_mib.size(); ++s) {
       it->worst_on_chip_diff_mib =
           std::max(it->worst_on_chip_diff_mib,
                    std::abs(ToMiB(p.segments[s].on_chip_bytes) - p.measured_on_chip_mib[s]));
@@ -100,187 +97,324 @@ std::vector<FileError> EvaluateCalibration(const std::vector<CalibrationPoint>& 
 }
 
 std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& points,
-                                      const CalibrationResult& result) {
+                                      const CalibrationResult& result,
+                                      const CalibrationResult& tied,
+                                      const std::vector<CrossValidationRow>& cross_validation) {
   const EdgeTpuSpec& s = result.spec;
+  const EdgeTpuSpec& usb = result.usb_spec;
   const HostProfile& host = result.paper_host;
   const HostProfile native = NativeHostProfile();
+  const std::vector<FileError> errors = EvaluateCalibration(points, result);
+  const std::vector<FileError> tied_errors = EvaluateCalibration(points, tied);
+  const CalibrationFindings findings = FindCalibrationFindings(points, result);
+  int device_rows = 0, published_rows = 0;
+  for (const CalibrationPoint& p : points) {
+    device_rows += p.num_tpus == 1 || p.family == PaperFamily::kConv ? 1 : 0;
+    published_rows += p.published ? 1 : 0;
+  }
+
   std::string md;
   md += "# Edge TPU device model: placement, timing and its calibration\n\n";
-  md += "Generated by `segpipe calibrate --measured ../shared/paper/measured --out "
-        "docs/edgetpu-model.md`\n(src/segpipe/device/edgetpu_calibration*.cc). Do not edit by "
-        "hand; rerun the command.\n\n";
-  md += "Data: the authors' measurements in `../shared/paper/measured` (single TPU: "
-        "`fc_1tpu.csv`, `conv_1tpu.csv`; two TPUs, split [1,2][3,4,5]: "
-        "`fc_2tpu_default_batch1.csv`, `fc_2tpu_default_batch50.csv`). Each row is stood for by "
-        "our own synthesized model of the same shape (`segpipe synth`), compiled by the same code "
-        "as `segpipe compile`.\n\n";
+  md +=
+      "Generated by `segpipe calibrate --measured ../shared/paper/measured --out "
+      "docs/edgetpu-model.md`\n(src/segpipe/device/edgetpu_calibration*.cc). Do not edit by "
+      "hand; rerun the command.\n\n";
+  md += fmt::format(
+      "Data: the authors' measurements in `../shared/paper/measured` (single TPU: {}; "
+      "pipelines: {}), each row stood for by our own synthesized model of the same shape "
+      "(`segpipe synth`) compiled with the paper's split by the same code as `segpipe compile`; "
+      "and {} rows of Coral's published Edge TPU table (USB 3.0 column), each stood for by "
+      "`segpipe synth zoo NAME` on one `edgetpu-usb` device. No other published latency is used "
+      "anywhere.\n\n",
+      FileList(points, 1, 1), FileList(points, 2, 64), published_rows);
 
   md += "## Placement (not fitted)\n\n";
   md += fmt::format(
       "Weight bytes of a layer = K x round_up(out_channels, {}), K = inputs per output (FC: "
-      "in_features; conv: kh x kw x round_up(in_channels, {})); per-channel quantized layers add "
-      "{} bytes per padded output channel. A segment's input activation and its cached weights "
-      "share {:.4f} MiB. Layers are cached walking from the last to the first; a layer that does "
-      "not fit is streamed from host memory and the walk goes on.\n\n",
+      "in_features; conv: kh x kw x round_up(in_channels, {}); depthwise: kh x kw); per-channel "
+      "quantized layers add {} bytes per padded output channel. A segment's input activation and "
+      "its cached weights share {:.4f} MiB. Layers are cached walking from the last to the "
+      "first; a layer that does not fit is streamed from host memory and the walk goes on.\n\n",
       s.output_channel_pad, s.conv_input_channel_pad, s.per_channel_overhead_bytes,
       ToMiB(s.on_chip_capacity_bytes));
 
   md += "## Timing of one invocation of a segment\n\n";
-  md += "```\n"
-        "t = invoke\n"
-        "  + (input bytes + output bytes) / activation_link\n"
-        "  + sum over FC layers   padded weight bytes / (fc_weight_bytes_per_cycle x clock)\n"
-        "  + sum over conv layers padded MACs / (64 x 64 x clock x conv_array_efficiency)\n"
-        "                       + padded output bytes / (conv_output_bytes_per_cycle x clock)"
-        " + conv_layer_overhead\n"
-        "  + [any weight streamed] stream_setup\n"
-        "  + sum over streamed layers weight bytes x passes / stream_link\n"
-        "passes = 1 for FC; conv: ceil((input + output activation bytes) / restream_tile_budget)\n"
-        "```\n\n";
-  md += "Padded = output channels rounded up to the array's 64 columns (conv input channels to "
-        "4). A batch-1 FC layer reuses no weight, so it runs at the rate weights enter the array, "
-        "far below the 64x64 MAC peak; a conv layer reuses each weight at every pixel and fills "
-        "the array. A conv layer whose weights are streamed is computed in spatial tiles whose "
-        "activations fit the tile budget, and every tile needs the whole filter again. Every conv "
-        "layer's output (pixels x padded channels) leaves the array through the requantization "
-        "and write-back path, a cost linear in the output size.\n\n"
-        "Activations and streamed weights cross the same PCIe link, so the fit uses one rate for "
-        "both (`activation_link` = `stream_link`). The single-TPU files cannot tell them apart: "
-        "there the only large activation is the conv model's 64x64xf output, which grows exactly "
-        "like the conv output work. Fitted with a separate activation rate, the two collapse "
-        "into one slow \"link\" (about 107 MB/s) that then charges every inter-TPU hop as if it "
-        "were on-chip work done again, and predicts about half the paper's 4-TPU CONV speedup; "
-        "tied, the single-TPU fit is as good overall (RMS below; 10.0% untied) and a hop costs "
-        "what the link costs.\n\n";
+  md +=
+      "```\n"
+      "t = invoke(link)\n"
+      "  + (input bytes + output bytes) / activation_link(link)\n"
+      "  + sum over FC layers        padded weight bytes / (fc_weight_bytes_per_cycle x clock)\n"
+      "  + sum over conv, depthwise  padded MACs / (64 x 64 x clock x conv_array_efficiency)\n"
+      "                            + padded output bytes / (conv_output_bytes_per_cycle x clock)"
+      "\n                            + conv_layer_overhead\n"
+      "  + sum over weightless ops that move data (ADD, MUL, pools, CONCATENATION, MEAN, PAD)\n"
+      "                              (input + output bytes) / (vector_bytes_per_cycle x clock)\n"
+      "  + [any weight streamed] stream_setup\n"
+      "  + sum over streamed layers  weight bytes x passes / stream_link(link)\n"
+      "passes = 1 for FC; conv: ceil((input + output activation bytes) / restream_tile_budget)\n"
+      "```\n\n";
+  md +=
+      "How each layer fills the 64x64 array: rows take the K dimension (inputs per output), "
+      "columns the output channels. A conv layer's padded MACs are pixels x K x "
+      "round_up(out_channels, 64): a layer with fewer than 64 output channels (or a 1x1 layer "
+      "on few input channels) leaves columns idle and pays for them. A depthwise layer sums "
+      "only its kh x kw window per channel, so its K is padded to the array's 64 rows (a 3x3 "
+      "layer keeps 9 of 64 rows busy): padded MACs = pixels x 64 x round_up(channels, 64). "
+      "Strides enter through the output pixel count; small spatial maps pay the per-layer "
+      "overhead on little work. A batch-1 FC layer reuses no weight, so it runs at the rate "
+      "weights enter the array. Every conv-like layer's output (pixels x padded channels) "
+      "leaves the array through the requantization and write-back path. Weightless ops that "
+      "read and write whole activations (element-wise, pooling, concatenation) run on the "
+      "vector path at a rate in bytes per cycle; activation functions are applied on the way "
+      "out of the array and reshapes are free.\n\n";
+  md +=
+      "Two host links: `edgetpu` is the paper's PCIe M.2 module, `edgetpu-usb` the USB 3.0 "
+      "Accelerator. The chip behind them is the same (every array parameter is shared); each "
+      "link has its own invoke cost and transfer rate. On PCIe the activation rate and the "
+      "weight-streaming rate are fitted apart: the CONV pipeline file pins what moving a "
+      "64x64xf activation between TPUs costs, which the single-TPU files cannot separate from "
+      "the conv output work. On USB the published rows cannot separate them, so one rate "
+      "carries both.\n\n";
 
-  md += "## Parameters (defaults of `EdgeTpuSpec`)\n\n";
+  md += "## Parameters (defaults of `EdgeTpuSpec`, `EdgeTpuSpecFor(EdgeTpuLink::kUsb)`)\n\n";
   md += "| parameter | value | meaning | source |\n|---|---|---|---|\n";
   md += fmt::format("| clock_hz | {:.0f} MHz | array clock | datasheet |\n", s.clock_hz / 1e6);
   md += fmt::format("| array_rows x array_cols | {} x {} | systolic array | datasheet |\n",
                     s.array_rows, s.array_cols);
-  md += fmt::format("| invoke_overhead_ns | {:.1f} us | fixed cost per invocation | fitted |\n",
-                    s.invoke_overhead_ns / 1e3);
   md += fmt::format(
-      "| activation_link_bytes_per_s | {:.1f} MB/s | segment input/output over the host link | "
-      "tied to stream_link |\n",
-      s.activation_link_bytes_per_s / 1e6);
+      "| invoke_overhead_ns (PCIe) | {:.1f} us | fixed cost per invocation: "
+      "driver call, descriptors, completion interrupt | {} |\n",
+      s.invoke_overhead_ns / 1e3, Source(result, kFeatureInvokePcie));
   md += fmt::format(
-      "| stream_link_bytes_per_s | {:.1f} MB/s | streamed weights over PCIe Gen2 x1 | fitted |\n",
-      s.stream_link_bytes_per_s / 1e6);
-  md += fmt::format("| stream_setup_ns | {:.1f} us | once per invocation that streams | fitted |\n",
-                    s.stream_setup_ns / 1e3);
+      "| activation_link_bytes_per_s (PCIe) | {:.1f} MB/s | segment input/output "
+      "over the host link (the inter-TPU hop) | {} |\n",
+      s.activation_link_bytes_per_s / 1e6, Source(result, kFeatureActivationPcie));
+  md += fmt::format(
+      "| stream_link_bytes_per_s (PCIe) | {:.1f} MB/s | streamed weights, large "
+      "sequential DMA over PCIe Gen2 x1 | {} |\n",
+      s.stream_link_bytes_per_s / 1e6, Source(result, kFeatureStreamPcie));
+  md += fmt::format(
+      "| invoke_overhead_ns (USB) | {:.1f} us | fixed cost per invocation over USB "
+      "| {} |\n",
+      usb.invoke_overhead_ns / 1e3, Source(result, kFeatureInvokeUsb));
+  md += fmt::format(
+      "| link_bytes_per_s (USB) | {:.1f} MB/s | activations and streamed weights "
+      "over USB 3.0 | {} |\n",
+      usb.stream_link_bytes_per_s / 1e6, Source(result, kFeatureLinkUsb));
+  md += fmt::format("| stream_setup_ns | {:.1f} us | once per invocation that streams | {} |\n",
+                    s.stream_setup_ns / 1e3, Source(result, kFeatureStreamSetup));
   md += fmt::format(
       "| fc_weight_bytes_per_cycle | {:.1f} B/cycle | batch-1 FC weight feed rate ({:.1f} GB/s) | "
-      "fitted |\n",
-      s.fc_weight_bytes_per_cycle, s.fc_weight_bytes_per_cycle * s.clock_hz / 1e9);
+      "{} |\n",
+      s.fc_weight_bytes_per_cycle, s.fc_weight_bytes_per_cycle * s.clock_hz / 1e9,
+      Source(result, kFeatureFcWeights));
   md += fmt::format(
-      "| conv_array_efficiency | {:.3f} | conv share of the {:.2f} TMAC/s peak | fitted |\n",
-      s.conv_array_efficiency,
-      static_cast<double>(s.array_rows) * s.array_cols * s.clock_hz / 1e12);
+      "| conv_array_efficiency | {:.3f} | share of the {:.2f} TMAC/s peak the padded MACs run at "
+      "| {} |\n",
+      s.conv_array_efficiency, static_cast<double>(s.array_rows) * s.array_cols * s.clock_hz / 1e12,
+      Source(result, kFeatureConvMacs));
   md += fmt::format(
-      "| conv_output_bytes_per_cycle | {:.2f} B/cycle | conv output requantize + write-back "
-      "({:.0f} MB/s) | fitted |\n",
-      s.conv_output_bytes_per_cycle, s.conv_output_bytes_per_cycle * s.clock_hz / 1e6);
-  md += fmt::format("| conv_layer_overhead_ns | {:.1f} us | per conv layer: fill/drain, tile "
-                    "instructions | fitted |\n",
-                    s.conv_layer_overhead_ns / 1e3);
-  md += fmt::format("| restream_tile_budget_bytes | {:.3f} MiB | SRAM for a streamed conv layer's "
-                    "activation tile | fitted (grid) |\n\n",
-                    ToMiB(s.restream_tile_budget_bytes));
+      "| conv_output_bytes_per_cycle | {} | conv output requantize + write-back ({}) | {} |\n",
+      Rate(s.conv_output_bytes_per_cycle, 1, "{:.2f} B/cycle"),
+      Rate(s.conv_output_bytes_per_cycle, s.clock_hz / 1e6, "{:.0f} MB/s"),
+      Source(result, kFeatureConvOutput));
+  md += fmt::format(
+      "| conv_layer_overhead_ns | {:.1f} us | per conv layer: fill/drain, tile "
+      "instructions | {} |\n",
+      s.conv_layer_overhead_ns / 1e3, Source(result, kFeatureConvLayers));
+  md += fmt::format(
+      "| vector_bytes_per_cycle | {} | element-wise, pooling, concatenation data "
+      "path | {} |\n",
+      Rate(s.vector_bytes_per_cycle, 1, "{:.1f} B/cycle"), Source(result, kFeatureVector));
+  md += fmt::format(
+      "| restream_tile_budget_bytes | {:.3f} MiB | SRAM for a streamed conv layer's "
+      "activation tile | fitted (grid) |\n\n",
+      ToMiB(s.restream_tile_budget_bytes));
 
-  md += "Full precision (the values EdgeTpuSpec and PaperHostProfile() carry as defaults):\n\n```\n";
-  md += fmt::format("invoke_overhead_ns = {:.6g}\nactivation_link_bytes_per_s = {:.6g}\n"
-                    "stream_link_bytes_per_s = {:.6g}\nstream_setup_ns = {:.6g}\n"
-                    "fc_weight_bytes_per_cycle = {:.6g}\nconv_array_efficiency = {:.6g}\n"
-                    "conv_output_bytes_per_cycle = {:.6g}\n"
-                    "conv_layer_overhead_ns = {:.6g}\nrestream_tile_budget_bytes = {}\n"
-                    "paper per_stage_host_ns = {:.6g}\npaper startup_ns = {:.6g}\n```\n\n",
-                    s.invoke_overhead_ns, s.activation_link_bytes_per_s, s.stream_link_bytes_per_s,
-                    s.stream_setup_ns, s.fc_weight_bytes_per_cycle, s.conv_array_efficiency,
-                    s.conv_output_bytes_per_cycle, s.conv_layer_overhead_ns, s.restream_tile_budget_bytes,
-                    host.per_stage_host_ns, host.startup_ns);
+  md +=
+      "Full precision (the values EdgeTpuSpec, EdgeTpuSpecFor and PaperHostProfile() carry as "
+      "defaults):\n\n```\n";
+  md += fmt::format(
+      "invoke_overhead_ns = {:.6g}\nactivation_link_bytes_per_s = {:.6g}\n"
+      "stream_link_bytes_per_s = {:.6g}\nstream_setup_ns = {:.6g}\n"
+      "fc_weight_bytes_per_cycle = {:.6g}\nconv_array_efficiency = {:.6g}\n"
+      "conv_output_bytes_per_cycle = {:.6g}\n"
+      "conv_layer_overhead_ns = {:.6g}\nvector_bytes_per_cycle = {:.6g}\n"
+      "restream_tile_budget_bytes = {}\n"
+      "usb invoke_overhead_ns = {:.6g}\nusb link_bytes_per_s = {:.6g}\n"
+      "paper per_stage_host_ns = {:.6g}\npaper startup_ns = {:.6g}\n```\n\n",
+      s.invoke_overhead_ns, s.activation_link_bytes_per_s, s.stream_link_bytes_per_s,
+      s.stream_setup_ns, s.fc_weight_bytes_per_cycle, s.conv_array_efficiency,
+      s.conv_output_bytes_per_cycle, s.conv_layer_overhead_ns, s.vector_bytes_per_cycle,
+      s.restream_tile_budget_bytes, usb.invoke_overhead_ns, usb.stream_link_bytes_per_s,
+      host.per_stage_host_ns, host.startup_ns);
   md += "## Host profiles\n\n";
-  md += "| profile | host work per stage | serialized across stages | per hop | startup |\n"
-        "|---|---|---|---|---|\n";
-  md += fmt::format("| paper (fitted) | {:.1f} us | yes (one interpreter lock) | {:.1f} us | {:.1f} "
-                    "us |\n",
-                    host.per_stage_host_ns / 1e3, host.per_hop_ns / 1e3, host.startup_ns / 1e3);
-  md += fmt::format("| native | {:.1f} us | no | {:.1f} us | {:.1f} us |\n\n",
-                    native.per_stage_host_ns / 1e3, native.per_hop_ns / 1e3,
-                    native.startup_ns / 1e3);
-  md += "The `native` per-hop cost is the measured hand-off cost of our pipeline runtime between "
-        "two stages (docs/benchmarks.md, \"Pipeline\": p50 2.6-4.6 us); it stays a parameter of "
-        "HostProfile.\n\n"
-        "Pipeline time for B inputs (analytic, as the paper timed it: start threads, feed B "
-        "inputs, join): `wall = startup + hop + sum_i(host + t_i + hop) + (B - 1) x period`, "
-        "`period = max(max_i(host + t_i + hop), S x host if serialized)`; reported time = wall / "
-        "B. Single-TPU rows are one invocation (the authors timed the invoke call alone).\n\n";
+  md +=
+      "| profile | host work per stage | serialized across stages | per hop | startup |\n"
+      "|---|---|---|---|---|\n";
+  md += fmt::format(
+      "| paper (fitted) | {:.1f} us | yes (one interpreter lock) | {:.1f} us | {:.1f} "
+      "us |\n",
+      host.per_stage_host_ns / 1e3, host.per_hop_ns / 1e3, host.startup_ns / 1e3);
+  md +=
+      fmt::format("| native | {:.1f} us | no | {:.1f} us | {:.1f} us |\n\n",
+                  native.per_stage_host_ns / 1e3, native.per_hop_ns / 1e3, native.startup_ns / 1e3);
+  md +=
+      "The `native` per-hop cost is the measured hand-off cost of our pipeline runtime between "
+      "two stages (docs/benchmarks.md, \"Pipeline\"); it stays a parameter of HostProfile.\n\n"
+      "Pipeline time for B inputs (analytic, as the paper timed it: start threads, feed B "
+      "inputs, join): `wall = startup + hop + sum_i(host + t_i + hop) + (B - 1) x period`, "
+      "`period = max(max_i(host + t_i + hop), S x host if serialized)`; reported time = wall / "
+      "B. Single-TPU rows are one invocation (the authors timed the invoke call alone).\n\n";
 
   md += "## Fit\n\n";
   md += fmt::format(
-      "With the tile budget fixed, t is linear in the seven coefficients (invoke, 1/host link "
-      "rate, 1/conv output rate, stream setup, 1/FC rate, 1/conv rate, conv layer overhead). For "
-      "each tile budget on a grid (1/4 to 4 MiB in 1/64 MiB steps; {} grid points gave a "
-      "physical fit, i.e. all coefficients positive) a weighted linear least squares on the "
-      "relative error of all {} single-TPU rows is solved; the budget with the lowest RMS "
-      "relative error wins (RMS {:.1f}%). The paper host profile is then fitted by linear least "
-      "squares on the 2-TPU rows whose weights are all on chip (both batch sizes; there the "
-      "host work, not the device, sets the period). No per-point tables or interpolation.\n\n",
-      result.tile_budget_grid_points,
-      std::count_if(points.begin(), points.end(),
-                    [](const CalibrationPoint& p) { return p.num_tpus == 1; }),
-      100 * result.device_rms_relative_error);
+      "With the tile budget fixed, t is linear in the {} coefficients above, and a pipeline's "
+      "time is too once the stage that sets its period is known. For each tile budget on a grid "
+      "(1/4 to 4 MiB in 1/64 MiB steps; {} grid points gave a physical fit: every transfer "
+      "and MAC rate positive, every fixed cost and overlappable path at least 0, found by "
+      "refitting without a coefficient that comes out negative) one weighted linear least squares "
+      "on the relative error of the "
+      "{} device rows (single-TPU files, the CONV pipeline file, the published rows) is solved; "
+      "each source carries the same total weight, so the {} published rows count as much as a "
+      "paper file. The budget with the lowest RMS relative error wins (RMS {}). The paper host "
+      "profile is fitted by linear least squares on the FC 2-TPU rows whose weights are all on "
+      "chip (there the serialized host work, not the device, sets the period); device and host "
+      "fits alternate until the CONV pipeline's period-setting stage no longer changes. No "
+      "per-point tables or interpolation.\n\n",
+      TimingFeatureNames().size(), result.tile_budget_grid_points, device_rows, published_rows,
+      Percent(result.device_rms_relative_error));
+  {
+    const FileError* untied_pipe = FindFile(errors, "conv_3tpu_default_batch100.csv");
+    const FileError* tied_pipe = FindFile(tied_errors, "conv_3tpu_default_batch100.csv");
+    const FileError* untied_conv = FindFile(errors, "conv_1tpu.csv");
+    const FileError* tied_conv = FindFile(tied_errors, "conv_1tpu.csv");
+    if (untied_pipe && tied_pipe && untied_conv && tied_conv)
+      md += fmt::format(
+          "Tied or untied PCIe rates, both fitted the same way: with one rate for activations "
+          "and streamed weights ({:.1f} MB/s) the CONV 3-TPU file's median error is {} and "
+          "conv_1tpu's {}; with the activation rate fitted apart ({:.1f} MB/s, weights at "
+          "{:.1f} MB/s) they are {} and {}. The hop between TPUs costs {} than streaming the "
+          "same bytes of weights: it is not one large DMA but a device-to-host copy, a "
+          "host-side hand-off and a host-to-device copy of an activation the next segment "
+          "waits for.\n\n",
+          tied.spec.stream_link_bytes_per_s / 1e6, Percent(tied_pipe->median_abs_relative_error),
+          Percent(tied_conv->median_abs_relative_error), s.activation_link_bytes_per_s / 1e6,
+          s.stream_link_bytes_per_s / 1e6, Percent(untied_pipe->median_abs_relative_error),
+          Percent(untied_conv->median_abs_relative_error),
+          s.activation_link_bytes_per_s < s.stream_link_bytes_per_s ? "more per byte"
+                                                                    : "no more per byte");
+  }
 
   md += "## Errors per file\n\n";
-  md += "| file | rows | median abs. rel. error | worst | worst on-chip diff | worst off-chip "
-        "diff |\n|---|---|---|---|---|---|\n";
-  for (const FileError& e : EvaluateCalibration(points, s, host))
-    md += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {:.3f} MiB | {:.3f} MiB |\n", e.file, e.rows,
-                      100 * e.median_abs_relative_error, 100 * e.worst_abs_relative_error,
-                      e.worst_on_chip_diff_mib, e.worst_off_chip_diff_mib);
-  md += "\n(Memory figures in the files are printed to 2 decimals above 1 MiB; the 0.03 MiB "
-        "tolerance covers that rounding.)\n\n";
+  md +=
+      "| file | rows | median abs. rel. error | worst | worst on-chip diff | worst off-chip "
+      "diff |\n|---|---|---|---|---|---|\n";
+  for (const FileError& e : errors) {
+    const bool has_memory = e.file != kPublishedTable;
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", e.file, e.rows,
+                      Percent(e.median_abs_relative_error), Percent(e.worst_abs_relative_error),
+                      has_memory ? fmt::format("{:.3f} MiB", e.worst_on_chip_diff_mib) : "-",
+                      has_memory ? fmt::format("{:.3f} MiB", e.worst_off_chip_diff_mib) : "-");
+  }
+  md +=
+      "\n(Memory figures in the files are printed to 2 decimals above 1 MiB; the 0.03 MiB "
+      "tolerance covers that rounding.)\n\n";
+  if (published_rows > 0) {
+    md += "Published rows (one `edgetpu-usb` device, whole model as one segment):\n\n";
+    md +=
+        "| model | published ms | predicted ms | error | on-chip MiB | streamed MiB |\n"
+        "|---|---|---|---|---|---|\n";
+    for (const CalibrationPoint& p : points) {
+      if (!p.published) continue;
+      const double predicted = PredictMs(p, result);
+      md += fmt::format("| {} | {:.1f} | {:.2f} | {:+.1f}% | {:.2f} | {:.2f} |\n", p.model_name,
+                        p.measured_ms, predicted, 100 * (predicted / p.measured_ms - 1),
+                        ToMiB(p.segments[0].on_chip_bytes), ToMiB(p.segments[0].off_chip_bytes));
+    }
+    md += "\n";
+  }
+
+  md += "## Cross-validation: each source left out in turn\n\n";
+  md += fmt::format(
+      "Each paper file, and each published row, is left out of the fit; the model fitted on the "
+      "rest predicts it. A source that alone determines a coefficient (its term is at least 1% "
+      "of some row's time there and in no other row) is then an extrapolation, marked below. "
+      "The test's budgets for the others (edgetpu_calibration_published_test.cc, "
+      "CrossValidationStaysWithinBudget: median {} for a paper file, {} for a published row) "
+      "were written before this table was first computed. The FC 2-TPU files cannot be left "
+      "out: the host profile needs both batch sizes.\n\n",
+      Percent(kCrossValidationPaperBudget), Percent(kCrossValidationPublishedBudget));
+  md += "| left out | rows | median abs. rel. error | worst | note |\n|---|---|---|---|---|\n";
+  for (const CrossValidationRow& r : cross_validation) {
+    if (r.fitted)
+      md += fmt::format("| {} | {} | {} | {} | {} |\n", r.held_out, r.rows,
+                        Percent(r.median_abs_relative_error), Percent(r.worst_abs_relative_error),
+                        r.undetermined.empty()
+                            ? std::string()
+                            : "extrapolation: only these rows determine " + r.undetermined);
+    else
+      md +=
+          fmt::format("| {} | {} | - | - | cannot be left out: {} |\n", r.held_out, r.rows, r.why);
+  }
+  md += "\n";
 
   md += "## Where the model misses, and why\n\n";
-  const ErrorSpan streamed_b1 = SpanOf(points, s, host, [](const CalibrationPoint& p) {
-    return p.file == "fc_2tpu_default_batch1.csv" && p.segments.back().off_chip_bytes > 0;
-  });
-  const ErrorSpan three_streamed = SpanOf(points, s, host, [](const CalibrationPoint& p) {
-    if (p.family != PaperFamily::kConv) return false;
-    int streamed = 0;
-    for (const LayerPlacement& l : p.segments[0].layers) streamed += l.on_chip ? 0 : 1;
-    return streamed >= 3;
-  });
-  md += "- **Small FC models on one TPU** (0.09 to 0.25 ms): the measurements jitter by +-30% "
-        "between neighbouring sizes (e.g. n = 1100: 0.141 ms, n = 1140: 0.121 ms, n = 1380: "
-        "0.226 ms) with no change in placement; a smooth physical model cannot follow that noise, "
-        "so the worst FC errors are here (" + WorstRow(points, s, host, "fc_1tpu.csv") + ").\n"
-        "- **FC on two TPUs with streaming, B = 1** (n >= 2020): prediction errors " +
-        streamed_b1.Text() + ". The "
-        "measured slope (time per streamed MiB) matches the single-TPU streaming rate, but the "
-        "2-TPU runs carry about 3 ms more per inference than one streaming segment plus the "
-        "host work explains; the single-TPU files show no such constant, so we do not model it.\n"
-        "- **CONV with three streamed layers** (f >= 642): the measured extra time per streamed "
-        "byte is about 4.9 weight passes, against about 3 for one or two streamed layers; the "
-        "tile rule (passes from the layer's input + output activation size) gives 4 passes "
-        "there, so these rows have prediction errors of " + three_streamed.Text() + ".\n"
-        "- **Small CONV models** (f < 70): the per-layer overhead dominates and the measurements "
-        "scatter by 10 to 15% (f = 42 slower than f = 52).\n\n";
+  if (findings.fc_jitter.found)
+    md += fmt::format(
+        "- **Small FC models on one TPU**: neighbouring sizes with the same placement differ by "
+        "up to {} in measured time ({}: {:.3f} ms, {}: {:.3f} ms); a smooth physical model "
+        "cannot follow that, so the worst FC errors are here (worst {} at {}).\n",
+        Percent(findings.fc_jitter.relative_jump), findings.fc_jitter.a_label,
+        findings.fc_jitter.a_ms, findings.fc_jitter.b_label, findings.fc_jitter.b_ms,
+        Percent(findings.fc_worst.error), findings.fc_worst.label);
+  if (findings.fc_streamed_b1.rows > 0)
+    md += fmt::format(
+        "- **FC on two TPUs with streaming, B = 1** ({} rows): prediction errors {}. The measured "
+        "time per streamed MiB across these rows is {:.2f} ms, the model's {:.2f} ms; the runs "
+        "carry a median {:.2f} ms per inference more than one streaming segment plus the host "
+        "work explains. The single-TPU files show no such constant, so it is not modelled.\n",
+        findings.fc_streamed_b1.rows, Span(findings.fc_streamed_b1),
+        findings.fc_streamed_b1_measured_ms_per_mib, findings.fc_streamed_b1_model_ms_per_mib,
+        findings.fc_streamed_b1_median_excess_ms);
+  if (findings.conv_three_streamed.rows > 0)
+    md += fmt::format(
+        "- **CONV with three or more streamed layers** ({} rows): the measured extra time per "
+        "streamed byte is a median {:.1f} weight passes, against {:.1f} for one or two streamed "
+        "layers; the tile rule gives {:.1f} there, so these rows have errors of {}.\n",
+        findings.conv_three_streamed.rows, findings.conv_passes_three_streamed,
+        findings.conv_passes_fewer_streamed, findings.conv_model_passes_three_streamed,
+        Span(findings.conv_three_streamed));
+  if (findings.conv_inversion.found)
+    md += fmt::format(
+        "- **Small CONV models**: the measurements are not monotone in size ({}: {:.3f} ms, "
+        "slower than {}: {:.3f} ms); a model that grows with the work cannot follow that.\n",
+        findings.conv_inversion.a_label, findings.conv_inversion.a_ms,
+        findings.conv_inversion.b_label, findings.conv_inversion.b_ms);
+  md +=
+      "- **Real architectures** (expected): activations that do not fit beside the cached "
+      "weights are not modelled as spilling over the link (early VGG and ResNet layers hold "
+      "megabytes of activations); the depthwise row mapping and the vector path are pinned "
+      "only by the published rows; ops the compiler leaves on the CPU are timed as if they "
+      "ran on the device; squeeze-and-excitation, large strides and dilations have no row "
+      "that exercises them.\n\n";
 
   md += "## Every row\n\n";
-  md += "| file | n or f | on-chip MiB (paper / ours) | off-chip MiB (paper / ours) | "
-        "measured ms | predicted ms | error |\n|---|---|---|---|---|---|---|\n";
+  md +=
+      "| file | n, f or model | on-chip MiB (paper / ours) | off-chip MiB (paper / ours) | "
+      "measured ms | predicted ms | error |\n|---|---|---|---|---|---|---|\n";
   for (const CalibrationPoint& p : points) {
     std::vector<double> on, off;
     for (const SegmentPlacement& seg : p.segments) {
       on.push_back(ToMiB(seg.on_chip_bytes));
       off.push_back(ToMiB(seg.off_chip_bytes));
     }
-    const double predicted = PredictMs(p, s, host);
+    const double predicted = PredictMs(p, result);
     md += fmt::format("| {} | {} | {} / {} | {} / {} | {:.3f} | {:.3f} | {:+.1f}% |\n", p.file,
-                      p.size, MiBList(p.measured_on_chip_mib), MiBList(on),
-                      MiBList(p.measured_off_chip_mib), MiBList(off), p.measured_ms, predicted,
-                      100 * (predicted - p.measured_ms) / p.measured_ms);
+                      p.published ? p.model_name : std::to_string(p.size),
+                      p.published ? "-" : MiBList(p.measured_on_chip_mib), MiBList(on),
+                      p.published ? "-" : MiBList(p.measured_off_chip_mib), MiBList(off),
+                      p.measured_ms, predicted, 100 * (predicted - p.measured_ms) / p.measured_ms);
   }
   md += RealModelsReportMarkdown(kEdgeTpuTrainingPairsDir, s);
   return md;

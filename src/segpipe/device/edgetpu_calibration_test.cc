@@ -1,11 +1,10 @@
 // The Edge TPU model against every row of the paper's measurements: placement exactly, timing
-// within the accepted error, defaults equal to the fit, and the committed report up to date.
+// within the accepted error. The fit itself, the published rows, cross-validation and the
+// committed report need the zoo models: edgetpu_calibration_published_test.cc (slow).
 #include "segpipe/device/edgetpu_calibration.h"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/synth/paper_models.h"
@@ -47,57 +46,57 @@ TEST_F(CalibrationTest, PlacementReproducesEveryReportedFigure) {
           << p.file << " size " << p.size << " segment " << s;
     }
   }
-  EXPECT_EQ(segments, 64 + 68 + 2 * 64 + 2 * 12);  // every row of the four files
+  EXPECT_EQ(segments, 64 + 68 + 2 * 64 + 2 * 12 + 3 * 13);  // every row of the five files
 }
 
 TEST_F(CalibrationTest, PredictedTimesMeetTheAcceptedError) {
-  const std::vector<FileError> errors =
-      EvaluateCalibration(points(), EdgeTpuSpec{}, PaperHostProfile());
-  ASSERT_EQ(errors.size(), 4u);
+  const std::vector<FileError> errors = EvaluateCalibration(points(), DefaultCalibration());
+  ASSERT_EQ(errors.size(), 5u);
   for (const FileError& e : errors) {
-    EXPECT_LE(e.median_abs_relative_error, 0.10) << e.file;
+    // Issue #14's acceptance: single-TPU medians at most 6% (FC and CONV apart), the CONV
+    // 3-TPU pipeline file's at most 10%; the FC 2-TPU files as before.
+    const double median_budget = e.file == "conv_3tpu_default_batch100.csv" ? 0.10
+                                 : e.file.find("_1tpu") != std::string::npos ? 0.06
+                                                                             : 0.10;
+    EXPECT_LE(e.median_abs_relative_error, median_budget) << e.file;
     EXPECT_LE(e.worst_abs_relative_error, 0.35) << e.file;
     EXPECT_LE(e.worst_on_chip_diff_mib, 0.03) << e.file;
     EXPECT_LE(e.worst_off_chip_diff_mib, 0.03) << e.file;
   }
 }
 
-TEST_F(CalibrationTest, DefaultsAreTheFittedValues) {
-  auto fit = FitEdgeTpuModel(points(), EdgeTpuSpec{});
-  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
-  const std::vector<double> fitted = TimingCoefficients(fit->spec);
-  const std::vector<double> defaults = TimingCoefficients(EdgeTpuSpec{});
-  for (size_t k = 0; k < fitted.size(); ++k)
-    EXPECT_NEAR(defaults[k] / fitted[k], 1.0, 0.01) << TimingFeatureNames()[k];
-  EXPECT_EQ(fit->spec.restream_tile_budget_bytes, EdgeTpuSpec{}.restream_tile_budget_bytes);
-  EXPECT_NEAR(PaperHostProfile().per_stage_host_ns / fit->paper_host.per_stage_host_ns, 1.0, 0.01);
-  EXPECT_NEAR(PaperHostProfile().startup_ns, fit->paper_host.startup_ns, 1e3);
-}
-
 TEST_F(CalibrationTest, LinearFormEqualsTheTimingModel) {
-  const EdgeTpuSpec spec;
-  const std::vector<double> c = TimingCoefficients(spec);
+  const CalibrationResult model = DefaultCalibration();
+  const std::vector<double> c = TimingCoefficients(model.spec, model.usb_spec);
   for (const CalibrationPoint& p : points()) {
     for (const SegmentPlacement& seg : p.segments) {
-      const std::vector<double> f = TimingFeatureValues(seg, spec);
-      double linear_ns = 0;
-      for (size_t k = 0; k < f.size(); ++k) linear_ns += f[k] * c[k];
-      EXPECT_NEAR(linear_ns, EstimateSegmentTiming(seg, spec).total_ns(), 1e-6 * linear_ns)
-          << p.file << " " << p.size;
+      for (EdgeTpuLink link : {EdgeTpuLink::kPcie, EdgeTpuLink::kUsb}) {
+        const std::vector<double> f = TimingFeatureValues(seg, model.For(link), link);
+        double linear_ns = 0;
+        for (size_t k = 0; k < f.size(); ++k)
+          if (f[k] != 0) linear_ns += f[k] * c[k];
+        EXPECT_NEAR(linear_ns, EstimateSegmentTiming(seg, model.For(link)).total_ns(),
+                    1e-6 * linear_ns)
+            << p.file << " " << p.size << " " << EdgeTpuLinkName(link);
+      }
     }
   }
 }
 
-TEST_F(CalibrationTest, CommittedReportIsUpToDate) {
-  auto fit = FitEdgeTpuModel(points(), EdgeTpuSpec{});
-  ASSERT_TRUE(fit.ok());
-  std::ifstream in(std::string(SEGPIPE_SOURCE_DIR) + "/docs/edgetpu-model.md");
-  ASSERT_TRUE(in) << "docs/edgetpu-model.md missing: run segpipe calibrate --out ...";
-  std::stringstream committed;
-  committed << in.rdbuf();
-  EXPECT_EQ(committed.str(), CalibrationReportMarkdown(points(), *fit))
-      << "rerun: segpipe calibrate --measured ../shared/paper/measured --out "
-         "docs/edgetpu-model.md";
+TEST_F(CalibrationTest, TiedFitIsARealFitAndWorseOnThePipelineFile) {
+  // The report compares the tied and untied PCIe rates; both are fits returned by
+  // FitEdgeTpuModel (on the paper files alone here: the published rows are in the slow test).
+  auto untied = FitEdgeTpuModel(points(), DefaultCalibration());
+  auto tied = FitEdgeTpuModel(points(), DefaultCalibration(), FitOptions{.tie_activation_link = true});
+  ASSERT_TRUE(untied.ok() && tied.ok());
+  EXPECT_EQ(tied->spec.activation_link_bytes_per_s, tied->spec.stream_link_bytes_per_s);
+  EXPECT_LT(untied->spec.activation_link_bytes_per_s, untied->spec.stream_link_bytes_per_s);
+  auto pipeline_error = [&](const CalibrationResult& r) {
+    for (const FileError& e : EvaluateCalibration(points(), r))
+      if (e.file == "conv_3tpu_default_batch100.csv") return e.median_abs_relative_error;
+    return 1.0;
+  };
+  EXPECT_LT(pipeline_error(*untied), pipeline_error(*tied));
 }
 
 TEST(CompilePathTest, WrittenAndReadBackModelsPlaceLikeInMemoryOnes) {

@@ -9,6 +9,10 @@
 namespace segpipe {
 namespace {
 
+// USB 3.0 Accelerator link, fitted with the rest of the model (docs/edgetpu-model.md).
+constexpr double kUsbInvokeOverheadNs = 0;
+constexpr double kUsbLinkBytesPerS = 476.457e6;
+
 int64_t RoundUp(int64_t value, int64_t multiple) {
   if (multiple <= 1) return value;
   return (value + multiple - 1) / multiple * multiple;
@@ -24,6 +28,26 @@ LayerKind KindOf(OpType type) {
       return LayerKind::kDepthwiseConv2D;
     default:
       return LayerKind::kOther;
+  }
+}
+
+// Weightless ops the compiler maps to the Edge TPU that read and write whole activations
+// (element-wise arithmetic, pooling, concatenation, reductions, padding, resizing). Activation
+// functions are applied on the way out of the array and layout ops (reshape, squeeze) are free.
+bool MovesDataOnVectorUnit(OpType type) {
+  switch (type) {
+    case OpType::kAdd:
+    case OpType::kMul:
+    case OpType::kSub:
+    case OpType::kAveragePool2D:
+    case OpType::kMaxPool2D:
+    case OpType::kConcatenation:
+    case OpType::kMean:
+    case OpType::kPad:
+    case OpType::kResizeBilinear:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -100,7 +124,14 @@ LayerPlacement MeasureLayer(const Model& model, int start, int stop, const EdgeT
   for (int i = start; i <= stop; ++i) {
     const Op& op = model.ops[i];
     const LayerKind kind = KindOf(op.type);
-    if (kind == LayerKind::kOther) continue;
+    if (kind == LayerKind::kOther) {
+      if (MovesDataOnVectorUnit(op.type)) {
+        for (int32_t t : op.inputs)
+          if (t >= 0 && !model.tensor(t).is_constant) layer.vector_bytes += TensorBytes(model, t);
+        for (int32_t t : op.outputs) layer.vector_bytes += TensorBytes(model, t);
+      }
+      continue;
+    }
     const OpCost cost = ComputeOpCost(model, op);
     layer.kind = kind;
     layer.weight_bytes += EdgeTpuWeightBytes(model, op, spec);
@@ -120,6 +151,18 @@ LayerPlacement MeasureLayer(const Model& model, int start, int stop, const EdgeT
                            std::max<int64_t>(1, filter->shape[0]);
       layer.padded_macs +=
           rows * filter->shape[1] * RoundUp(filter->shape[0], spec.output_channel_pad);
+    } else if (filter != nullptr && op.type == OpType::kDepthwiseConv2D &&
+               filter->shape.size() == 4) {
+      // Channels go to the array's columns and each column sums only its kh x kw window: the
+      // rows are padded to the array height, so a 3x3 depthwise layer keeps 9 of 64 rows busy.
+      const int64_t channels = filter->shape[3];
+      const Tensor& out = model.tensor(op.outputs[0]);
+      const int64_t pixels = out.num_elements() / std::max<int64_t>(1, channels);
+      const int64_t padded_channels = RoundUp(channels, spec.output_channel_pad);
+      layer.padded_macs += pixels * RoundUp(int64_t{filter->shape[1]} * filter->shape[2],
+                                            spec.array_rows) *
+                           padded_channels;
+      layer.padded_output_bytes += pixels * padded_channels;
     } else {
       layer.padded_macs += cost.macs;
     }
@@ -239,46 +282,63 @@ StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex
 SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec) {
   SegmentTiming t;
   const double ns_per_s = 1e9;
+  const double ns_per_cycle = ns_per_s / spec.clock_hz;
   t.invoke_ns = spec.invoke_overhead_ns;
   t.input_transfer_ns = placement.input_bytes * ns_per_s / spec.activation_link_bytes_per_s;
   t.output_transfer_ns = placement.output_bytes * ns_per_s / spec.activation_link_bytes_per_s;
-  const double array_macs_per_s = static_cast<double>(spec.array_rows) * spec.array_cols * spec.clock_hz;
+  const double array_macs_per_cycle = static_cast<double>(spec.array_rows) * spec.array_cols;
   for (const LayerPlacement& layer : placement.layers) {
-    switch (layer.kind) {
-      case LayerKind::kFullyConnected:
-        // Weight-bound: every (padded) weight byte enters the array once per inference.
-        t.compute_ns += layer.padded_macs * ns_per_s / (spec.fc_weight_bytes_per_cycle * spec.clock_hz);
-        break;
-      case LayerKind::kConv2D:
-        t.compute_ns += layer.padded_macs * ns_per_s / (array_macs_per_s * spec.conv_array_efficiency) +
-                        layer.padded_output_bytes * ns_per_s /
-                            (spec.conv_output_bytes_per_cycle * spec.clock_hz) +
-                        spec.conv_layer_overhead_ns;
-        break;
-      case LayerKind::kDepthwiseConv2D:
-        // One input channel per output channel: a single array row is busy per column.
-        t.compute_ns += layer.padded_macs * ns_per_s /
-                            (spec.array_cols * spec.clock_hz * spec.conv_array_efficiency) +
-                        spec.conv_layer_overhead_ns;
-        break;
-      case LayerKind::kOther:
-        break;
+    const bool conv_like =
+        layer.kind == LayerKind::kConv2D || layer.kind == LayerKind::kDepthwiseConv2D;
+    if (layer.kind == LayerKind::kFullyConnected) {
+      // Weight-bound: every (padded) weight byte enters the array once per inference.
+      t.compute_ns += layer.padded_macs * ns_per_cycle / spec.fc_weight_bytes_per_cycle;
+    } else if (conv_like) {
+      // Padded MACs on the array (depthwise: few rows busy, see MeasureLayer), then the output
+      // path (requantize, write back) and the per-layer fill/drain.
+      t.compute_ns +=
+          layer.padded_macs * ns_per_cycle / (array_macs_per_cycle * spec.conv_array_efficiency) +
+          layer.padded_output_bytes * ns_per_cycle / spec.conv_output_bytes_per_cycle +
+          spec.conv_layer_overhead_ns;
     }
+    t.compute_ns += layer.vector_bytes * ns_per_cycle / spec.vector_bytes_per_cycle;
     if (layer.on_chip || layer.weight_bytes == 0) continue;
     const double once_ns = layer.weight_bytes * ns_per_s / spec.stream_link_bytes_per_s;
     t.stream_ns += once_ns;
-    if (layer.kind == LayerKind::kConv2D || layer.kind == LayerKind::kDepthwiseConv2D) {
+    if (conv_like) {
       // The image is cut into tiles whose activations fit beside the streaming buffers; each
       // tile needs the whole filter again.
-      const int64_t activation_bytes = layer.input_activation_bytes + layer.output_activation_bytes;
-      const int64_t budget = std::max<int64_t>(1, spec.restream_tile_budget_bytes);
-      const int passes = static_cast<int>(std::max<int64_t>(1, (activation_bytes + budget - 1) / budget));
+      const int passes = StreamedWeightPasses(layer, spec);
       t.restream_ns += (passes - 1) * once_ns;
       t.max_weight_passes = std::max(t.max_weight_passes, passes);
     }
   }
   if (placement.off_chip_bytes > 0) t.stream_ns += spec.stream_setup_ns;
   return t;
+}
+
+int StreamedWeightPasses(const LayerPlacement& layer, const EdgeTpuSpec& spec) {
+  if (layer.kind != LayerKind::kConv2D && layer.kind != LayerKind::kDepthwiseConv2D) return 1;
+  const int64_t activation_bytes = layer.input_activation_bytes + layer.output_activation_bytes;
+  const int64_t budget = std::max<int64_t>(1, spec.restream_tile_budget_bytes);
+  return static_cast<int>(std::max<int64_t>(1, (activation_bytes + budget - 1) / budget));
+}
+
+std::string_view EdgeTpuLinkName(EdgeTpuLink link) {
+  return link == EdgeTpuLink::kUsb ? "edgetpu-usb" : "edgetpu";
+}
+
+EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link) { return WithLink(EdgeTpuSpec{}, link); }
+
+EdgeTpuSpec WithLink(EdgeTpuSpec spec, EdgeTpuLink link) {
+  if (link == EdgeTpuLink::kUsb) {
+    // Fitted on the USB rows of docs/edgetpu-model.md; the link carries activations and
+    // streamed weights alike (no USB measurement separates the two).
+    spec.invoke_overhead_ns = kUsbInvokeOverheadNs;
+    spec.activation_link_bytes_per_s = kUsbLinkBytesPerS;
+    spec.stream_link_bytes_per_s = kUsbLinkBytesPerS;
+  }
+  return spec;
 }
 
 StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
@@ -297,10 +357,10 @@ double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
 HostProfile PaperHostProfile() {
   HostProfile p;
   p.name = "paper";
-  p.per_stage_host_ns = 232804;  // fitted, docs/edgetpu-model.md
+  p.per_stage_host_ns = 232870;  // fitted, docs/edgetpu-model.md
   p.host_serialized = true;
   p.per_hop_ns = 0;
-  p.startup_ns = 44179.6;
+  p.startup_ns = 35412;
   return p;
 }
 

@@ -18,6 +18,7 @@
 #define SEGPIPE_DEVICE_EDGETPU_MODEL_H_
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,31 +61,47 @@ struct EdgeTpuSpec {
   int32_t array_rows = 64;  // systolic array: rows take the K (input) dimension
   int32_t array_cols = 64;  // columns produce output channels
   // Fixed cost of one invocation: driver call, descriptor setup, DMA start, completion interrupt.
-  double invoke_overhead_ns = 105826;
-  // Host-link rate for the segment's input and output activations. They cross the same PCIe
-  // Gen2 x1 link as streamed weights, and no measurement separates the two rates, so the fit
-  // ties them (docs/edgetpu-model.md); kept apart so a user can model a different host path.
-  double activation_link_bytes_per_s = 379.772e6;
+  double invoke_overhead_ns = 105315;
+  // Host-link rate for the segment's input and output activations, i.e. the inter-TPU hop:
+  // device-to-host copy, host hand-off, host-to-device copy of a tensor the next segment waits
+  // for. Pinned by the CONV 3-TPU pipeline file (docs/edgetpu-model.md).
+  double activation_link_bytes_per_s = 138.785e6;
   // Host-link rate for streamed (off-chip) weights: large sequential DMA over PCIe Gen2 x1.
-  double stream_link_bytes_per_s = 379.772e6;
+  double stream_link_bytes_per_s = 382.583e6;
   // Latency paid once per invocation when any weights are streamed (first DMA round trip before
   // the array can start on a streamed layer).
-  double stream_setup_ns = 13868.3;
+  double stream_setup_ns = 50834.5;
   // Batch-1 FULLY_CONNECTED: a matrix-vector product reuses no weight, so the layer runs at the
   // rate weights move from SRAM into the array, in bytes per cycle, not at the array's MAC peak.
-  double fc_weight_bytes_per_cycle = 159.27;
+  double fc_weight_bytes_per_cycle = 158.639;
   // CONV_2D reuses each weight at every output pixel and fills the array: padded MACs run at this
   // fraction of array_rows * array_cols MACs per cycle.
-  double conv_array_efficiency = 0.586285;
+  double conv_array_efficiency = 0.550534;
   // CONV_2D output path: padded output bytes (pixels x output channels rounded up to the array
   // width) leave the array, are requantized and written back to SRAM at this many per cycle.
-  double conv_output_bytes_per_cycle = 1.96743;
+  double conv_output_bytes_per_cycle = 12.5836;
   // Per CONV_2D layer: array pipeline fill/drain and instruction fetch for its spatial tiles.
-  double conv_layer_overhead_ns = 47533.6;
+  double conv_layer_overhead_ns = 16873.7;
   // A conv layer whose weights are streamed works on spatial tiles whose input + output
   // activations fit this SRAM budget; the weights are streamed once per tile.
-  int64_t restream_tile_budget_bytes = 104 * kMiB / 64;  // 1.625 MiB
+  int64_t restream_tile_budget_bytes = 106 * kMiB / 64;  // 1.65625 MiB
+  // Ops that use no weights but move activations through the vector unit (ADD, MUL, pools,
+  // CONCATENATION, MEAN, PAD, ...): input + output bytes at this many per cycle. Infinite when
+  // the fit finds the path costs nothing measurable (it overlaps the array's work).
+  double vector_bytes_per_cycle = std::numeric_limits<double>::infinity();
 };
+
+// How an Edge TPU is attached to the host: the paper's PCIe M.2 module (device kind `edgetpu`)
+// or the USB 3.0 Accelerator (`edgetpu-usb`). The chip is the same; the link rates and the
+// per-invocation cost differ.
+enum class EdgeTpuLink : uint8_t { kPcie, kUsb };
+std::string_view EdgeTpuLinkName(EdgeTpuLink link);  // "edgetpu" or "edgetpu-usb"
+// The fitted spec of a device on `link` (docs/edgetpu-model.md): EdgeTpuSpec{} for PCIe; for
+// USB the same array with the USB link's fitted invoke cost and transfer rate.
+EdgeTpuSpec EdgeTpuSpecFor(EdgeTpuLink link);
+// `spec` (a caller's device, e.g. with another capacity) behind `link`: for USB its invoke cost
+// and transfer rates become the USB link's fitted ones; for PCIe it is returned unchanged.
+EdgeTpuSpec WithLink(EdgeTpuSpec spec, EdgeTpuLink link);
 
 // How the compiler accounts one layer (a weighted op plus the unweighted ops that follow it).
 enum class LayerKind : uint8_t { kFullyConnected, kConv2D, kDepthwiseConv2D, kOther };
@@ -99,7 +116,8 @@ struct LayerPlacement {
   int64_t padded_macs = 0;     // MACs on the padded array tiles
   int64_t input_activation_bytes = 0;   // bytes of the weighted op's activation input
   int64_t output_activation_bytes = 0;  // bytes of the layer's last output
-  int64_t padded_output_bytes = 0;      // conv: output pixels x padded output channels
+  int64_t padded_output_bytes = 0;      // conv, depthwise: output pixels x padded channels
+  int64_t vector_bytes = 0;    // input + output bytes of the layer's weightless data-moving ops
   bool on_chip = false;        // cached in SRAM (true) or streamed from host memory (false)
 };
 
@@ -178,6 +196,9 @@ struct CpuOpCostModel {
 };
 double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
                         const CpuOpCostModel& cpu = {});
+// Times a streamed layer's weights cross the link per inference: 1, or for a conv-like layer
+// the number of spatial tiles its input + output activations need (restream_tile_budget_bytes).
+int StreamedWeightPasses(const LayerPlacement& layer, const EdgeTpuSpec& spec);
 StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, int last_op,
                                               const EdgeTpuSpec& spec);
 

@@ -140,3 +140,27 @@ TEST(PipelineTimeTest, ReplicasDivideTheirStageAndTheSharedLinkAddsUp) {
 
 }  // namespace
 }  // namespace segpipe
+
+namespace segpipe {
+namespace {
+
+TEST(EdgeTpuLinkTest, UsbIsTheSameChipBehindAnotherLink) {
+  const EdgeTpuSpec pcie = EdgeTpuSpecFor(EdgeTpuLink::kPcie);
+  const EdgeTpuSpec usb = EdgeTpuSpecFor(EdgeTpuLink::kUsb);
+  EXPECT_EQ(EdgeTpuLinkName(EdgeTpuLink::kPcie), "edgetpu");
+  EXPECT_EQ(EdgeTpuLinkName(EdgeTpuLink::kUsb), "edgetpu-usb");
+  EXPECT_EQ(pcie.stream_link_bytes_per_s, EdgeTpuSpec{}.stream_link_bytes_per_s);
+  EXPECT_NE(usb.stream_link_bytes_per_s, pcie.stream_link_bytes_per_s);
+  EXPECT_EQ(usb.activation_link_bytes_per_s, usb.stream_link_bytes_per_s);
+  EXPECT_EQ(usb.conv_array_efficiency, pcie.conv_array_efficiency);
+  EXPECT_EQ(usb.on_chip_capacity_bytes, pcie.on_chip_capacity_bytes);
+  // A caller's device keeps its own chip parameters behind the USB link.
+  EdgeTpuSpec custom;
+  custom.on_chip_capacity_bytes = 4 * kMiB;
+  const EdgeTpuSpec custom_usb = WithLink(custom, EdgeTpuLink::kUsb);
+  EXPECT_EQ(custom_usb.on_chip_capacity_bytes, 4 * kMiB);
+  EXPECT_EQ(custom_usb.stream_link_bytes_per_s, usb.stream_link_bytes_per_s);
+}
+
+}  // namespace
+}  // namespace segpipe

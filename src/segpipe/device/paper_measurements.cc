@@ -79,7 +79,8 @@ StatusOr<std::vector<PaperMeasurement>> LoadPaperMeasurements(const std::string&
   const Setup setups[] = {{"fc_1tpu.csv", PaperFamily::kFc, 1, 1},
                           {"conv_1tpu.csv", PaperFamily::kConv, 1, 1},
                           {"fc_2tpu_default_batch1.csv", PaperFamily::kFc, 2, 1},
-                          {"fc_2tpu_default_batch50.csv", PaperFamily::kFc, 2, 50}};
+                          {"fc_2tpu_default_batch50.csv", PaperFamily::kFc, 2, 50},
+                          {"conv_3tpu_default_batch100.csv", PaperFamily::kConv, 3, 100}};
   std::vector<PaperMeasurement> out;
   for (const Setup& s : setups) {
     PaperMeasurement m;

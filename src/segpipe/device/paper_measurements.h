@@ -34,7 +34,8 @@ struct PaperMeasurement {
 // Parses one file. Fails with the file and line on malformed content.
 StatusOr<std::vector<PaperRow>> ReadPaperCsv(const std::string& path);
 
-// The four Edge TPU files of `measured_dir` with their setups.
+// The five Edge TPU files of `measured_dir` with their setups (single TPU: fc_1tpu, conv_1tpu;
+// pipelines: fc_2tpu_default_batch1, fc_2tpu_default_batch50, conv_3tpu_default_batch100).
 StatusOr<std::vector<PaperMeasurement>> LoadPaperMeasurements(const std::string& measured_dir);
 
 }  // namespace segpipe

@@ -26,13 +26,24 @@ constexpr int kCpuProfileRuns = 5;
 StatusOr<DeviceKind> ParseKind(std::string_view name) {
   if (name == "cpu") return DeviceKind::kCpu;
   if (name == "edgetpu") return DeviceKind::kEdgeTpu;
+  if (name == "edgetpu-usb") return DeviceKind::kEdgeTpuUsb;
   return InvalidArgumentError(
-      fmt::format("unknown device '{}'; expected cpu or edgetpu (e.g. cpu:2, edgetpu:4, "
-                  "cpu,edgetpu)",
+      fmt::format("unknown device '{}'; expected cpu, edgetpu or edgetpu-usb (e.g. cpu:2, "
+                  "edgetpu:4, cpu,edgetpu, edgetpu,edgetpu-usb)",
                   name));
 }
 
-std::string_view KindName(DeviceKind kind) { return kind == DeviceKind::kCpu ? "cpu" : "edgetpu"; }
+std::string_view KindName(DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kCpu:
+      return "cpu";
+    case DeviceKind::kEdgeTpu:
+      return EdgeTpuLinkName(EdgeTpuLink::kPcie);
+    case DeviceKind::kEdgeTpuUsb:
+      return EdgeTpuLinkName(EdgeTpuLink::kUsb);
+  }
+  return "cpu";
+}
 
 // Random bytes of input `index` into `inputs` (sized once): the same bytes for a given seed and
 // index however the batch is fed, eight bytes per draw so a producer keeps up with fast stages.
@@ -192,7 +203,10 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   int num_cpu = 0;
   size_t next_device = 0;
   for (int i = 0; i < num_stages; ++i) {
-    const CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
+    CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
+    // Same chip, same placement; a USB stage's invocations cross the USB link.
+    if (kinds[next_device] == DeviceKind::kEdgeTpuUsb)
+      seg.timing = EstimateSegmentTiming(seg.placement, WithLink(config.spec, EdgeTpuLink::kUsb));
     last_ops.push_back(seg.placement.last_op);
     StageReport st;
     st.first_op = seg.placement.first_op;
@@ -202,7 +216,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     st.kind = kinds[next_device];
     st.replicas = replicas[static_cast<size_t>(i)];
     next_device += static_cast<size_t>(st.replicas);
-    if (st.kind == DeviceKind::kEdgeTpu) {
+    if (st.kind != DeviceKind::kCpu) {
       st.on_chip_bytes = seg.placement.on_chip_bytes;
       st.off_chip_bytes = seg.placement.off_chip_bytes;
     } else {
@@ -214,7 +228,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   std::vector<SimStage> sim_stages;
   for (int i = 0; i < num_stages; ++i) {
     StageReport& st = report.stages[static_cast<size_t>(i)];
-    if (st.kind == DeviceKind::kEdgeTpu) {
+    if (st.kind != DeviceKind::kCpu) {
       sim_stages.push_back(EdgeTpuSimStage(compiled.segments[static_cast<size_t>(i)].timing, host,
                                            config.shared_host_link, st.replicas));
       for (SimPhase& p : sim_stages.back().phases)
@@ -237,7 +251,8 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     SimConfig sim = PipelineSimConfig(sim_stages, host, config.queue_capacity);
     for (int i = 0; i < num_stages; ++i) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
-      st.device = st.kind == DeviceKind::kEdgeTpu ? "edgetpu (modelled)" : "cpu (measured)";
+      st.device = st.kind != DeviceKind::kCpu ? fmt::format("{} (modelled)", KindName(st.kind))
+                                           : std::string("cpu (measured)");
       if (st.replicas > 1) st.device += fmt::format(" x{}", st.replicas);
       st.service_ms =
           static_cast<double>(sim.stages[static_cast<size_t>(i)].service_ns()) / 1e6 / scale;
@@ -394,7 +409,7 @@ std::string FormatRunReport(const RunReport& report) {
                                 "service", "util");
   for (size_t i = 0; i < report.stages.size(); ++i) {
     const StageReport& s = report.stages[i];
-    const bool tpu = s.kind == DeviceKind::kEdgeTpu;
+    const bool tpu = s.kind != DeviceKind::kCpu;
     out += fmt::format(
         "{:>5}  {:>7}  {:>9}  {:<42}  {:>9}  {:>9}  {:>7.3f} ms  {:>4.0f}%\n", i,
         fmt::format("{}-{}", s.first_layer, s.last_layer),
@@ -439,7 +454,7 @@ std::string RunReportJson(const RunReport& report) {
     st["device"] = std::string(KindName(s.kind));
     st["description"] = s.device;
     st["replicas"] = s.replicas;
-    if (s.kind == DeviceKind::kEdgeTpu) {
+    if (s.kind != DeviceKind::kCpu) {
       st["on_chip_bytes"] = s.on_chip_bytes;
       st["off_chip_bytes"] = s.off_chip_bytes;
     }

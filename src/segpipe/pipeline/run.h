@@ -45,7 +45,9 @@
 
 namespace segpipe {
 
-enum class DeviceKind : uint8_t { kCpu, kEdgeTpu };
+// kEdgeTpu: the PCIe M.2 module ("edgetpu"); kEdgeTpuUsb: the USB 3.0 Accelerator
+// ("edgetpu-usb"), the same chip behind another link (EdgeTpuLink).
+enum class DeviceKind : uint8_t { kCpu, kEdgeTpu, kEdgeTpuUsb };
 
 // "cpu:2" -> {cpu, cpu}; "cpu,edgetpu" -> {cpu, edgetpu}. At least one, at most 16.
 StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "segpipe/core/statistics.h"
 #include "segpipe/report/paper_tables.h"
 
 namespace segpipe::report {
@@ -155,6 +156,32 @@ std::vector<Finding> CheckFindings(const PaperSweep& sweep, std::string_view hos
   if (!sweep.conv.empty() && sweep.options.max_tpus >= 2)
     findings.push_back(CheckConvSegmentedSlower(sweep.conv, host));
   return findings;
+}
+
+AutoAgreement CheckAutoAgreesWithSimulation(const std::vector<ModelSweep>& models,
+                                            std::string_view host) {
+  AutoAgreement a;
+  std::vector<double> differences;
+  const std::vector<TpuChoice> choices = TpuChoices(models, host);
+  for (size_t i = 0; i < models.size(); ++i) {
+    const ModelSweep& m = models[i];
+    const AutoChoice& chosen = m.Host(host).auto_pipeline;
+    const int fastest = std::max(1, choices[i].fastest_tpus);
+    ++a.sizes;
+    if (std::max(1, chosen.devices_used) == fastest) ++a.same_tpus;
+    // Times compare where both are pipelines through the host runtime (the one-TPU figure of
+    // the sweep is the device time alone, as the paper timed it).
+    double best_ms = INFINITY;
+    for (const SplitRun& r : m.Host(host).runs)
+      if (r.tpus == chosen.devices_used) best_ms = std::min(best_ms, r.batch_ms);
+    if (std::isfinite(best_ms))
+      differences.push_back(std::abs(chosen.time_per_inference_ms / best_ms - 1));
+  }
+  a.pipelined = static_cast<int>(differences.size());
+  a.median_time_difference = Median(differences);
+  if (!differences.empty())
+    a.worst_time_difference = *std::max_element(differences.begin(), differences.end());
+  return a;
 }
 
 }  // namespace segpipe::report

@@ -34,6 +34,20 @@ Finding CheckFcFewestOnChip(const std::vector<ModelSweep>& fc, std::string_view 
 // where some TPU count beats one TPU is such a model, and the largest model is one of them.
 Finding CheckConvSegmentedSlower(const std::vector<ModelSweep>& conv, std::string_view host);
 
+// How `auto` (plain pipelines, the paper's setting) agrees with the simulated runtime: at how
+// many sizes it uses the TPU count whose simulated time (any split, B = batch, or one TPU) is
+// the lowest, and how far its predicted time is from that lowest simulated time.
+struct AutoAgreement {
+  int sizes = 0;
+  int same_tpus = 0;
+  int pipelined = 0;  // sizes where auto chose 2+ TPUs: its time compares with the simulation
+  // |auto's predicted time / best simulated time on the same TPU count - 1|, over `pipelined`
+  double median_time_difference = 0;
+  double worst_time_difference = 0;
+};
+AutoAgreement CheckAutoAgreesWithSimulation(const std::vector<ModelSweep>& models,
+                                            std::string_view host);
+
 // All three (those whose family is in the sweep).
 std::vector<Finding> CheckFindings(const PaperSweep& sweep, std::string_view host);
 
