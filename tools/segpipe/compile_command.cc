@@ -1,15 +1,18 @@
 // `segpipe compile MODEL --segments S [--split ...] [-o DIR] [--json]`: what the Edge TPU
 // compiler would do with a CPU model: segment it, place each segment's parameters, report in the
 // compiler's words, and write the segments as CPU .tflite files.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "cli_common.h"
 #include "commands.h"
+#include "json_vocabulary.h"
+#include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/partition/plan_file.h"
 #include "segpipe/tflite/reader.h"
@@ -27,33 +30,50 @@ struct CompileFlags {
   std::string plan_path;  // --plan: segments from a `segpipe plan -o` file
 };
 
-nlohmann::json ToJson(const EdgeTpuCompilation& c) {
-  nlohmann::json out;
+// Segment file names follow edgetpu_compiler's convention (0-based: x_segment_0_of_2.tflite),
+// while reports count segments from 1 like the compiler's log; JSON gives both.
+std::string SegmentFileName(const CompileFlags& flags, const CompiledSegment& seg,
+                            int num_segments) {
+  return fmt::format("{}_segment_{}_of_{}.tflite",
+                     std::filesystem::path(flags.model_path).stem().string(), seg.index,
+                     num_segments);
+}
+
+nlohmann::ordered_json ToJson(const EdgeTpuCompilation& c, const CompileFlags& flags) {
+  nlohmann::ordered_json out = JsonHeader(flags.model_path);
   out["num_segments"] = c.num_segments;
   out["split"] = SplitSpecName(c.split);
-  out["segments"] = nlohmann::json::array();
+  out["segments"] = nlohmann::ordered_json::array();
   for (const CompiledSegment& seg : c.segments) {
     const SegmentPlacement& p = seg.placement;
-    nlohmann::json layers = nlohmann::json::array();
-    for (int l = seg.first_layer; l <= seg.last_layer; ++l) layers.push_back(l);
-    nlohmann::json residency = nlohmann::json::array();
+    nlohmann::ordered_json residency = nlohmann::ordered_json::array();
     for (const LayerPlacement& layer : p.layers)
       residency.push_back({{"first_op", layer.first_op},
                            {"last_op", layer.last_op},
                            {"kind", std::string(LayerKindName(layer.kind))},
                            {"weight_bytes", layer.weight_bytes},
                            {"on_chip", layer.on_chip}});
-    out["segments"].push_back({{"layers", layers},
-                               {"first_op", p.first_op},
-                               {"last_op", p.last_op},
-                               {"num_ops", p.num_ops},
-                               {"input_bytes", p.input_bytes},
-                               {"output_bytes", p.output_bytes},
-                               {"on_chip_bytes", p.on_chip_bytes},
-                               {"off_chip_bytes", p.off_chip_bytes},
-                               {"remaining_bytes", p.remaining_bytes},
-                               {"layer_placement", residency},
-                               {"estimated_ms", seg.timing.total_ns() * 1e-6}});
+    StageFields f;
+    f.index = seg.index + 1;
+    f.first_op = p.first_op;
+    f.last_op = p.last_op;
+    f.first_layer = seg.first_layer;
+    f.last_layer = seg.last_layer;
+    f.device = fmt::format("edgetpu:{}", seg.index);
+    f.stage_ms = static_cast<double>(seg.timing.total_ns()) * 1e-6;
+    f.on_chip_bytes = p.on_chip_bytes;
+    f.off_chip_bytes = p.off_chip_bytes;
+    nlohmann::ordered_json j = StageJson(f);
+    j["num_ops"] = p.num_ops;
+    j["input_bytes"] = p.input_bytes;
+    j["output_bytes"] = p.output_bytes;
+    j["remaining_bytes"] = p.remaining_bytes;
+    j["layer_placement"] = residency;
+    if (!flags.output_dir.empty())
+      j["file"] =
+          (std::filesystem::path(flags.output_dir) / SegmentFileName(flags, seg, c.num_segments))
+              .string();
+    out["segments"].push_back(std::move(j));
   }
   return out;
 }
@@ -64,6 +84,7 @@ Status Run(const CompileFlags& flags) {
   int num_segments = flags.segments;
   if (!flags.plan_path.empty()) {
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    SEGPIPE_RETURN_IF_ERROR(CheckPlanMatchesModelFile(plan, flags.plan_path, flags.model_path));
     split.kind = SplitKind::kExplicit;
     SEGPIPE_ASSIGN_OR_RETURN(split.cut_after_layers, PlanCutAfterLayers(plan, model));
     num_segments = static_cast<int>(plan.partition.segments.size());
@@ -71,24 +92,25 @@ Status Run(const CompileFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(model, num_segments, split, EdgeTpuSpec{}));
   if (!flags.output_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(flags.output_dir, ec);
-    if (ec)
-      return InvalidArgumentError(
-          fmt::format("cannot create output directory {}: {}", flags.output_dir, ec.message()));
-    const std::string stem = std::filesystem::path(flags.model_path).stem().string();
+    SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, flags.model_path));
+    SEGPIPE_RETURN_IF_ERROR(CreateOutputDirectory(flags.output_dir, "-o"));
+    // Every segment is written before any is renamed into place: all of them or none.
+    FileSetWriter files;
     for (const CompiledSegment& seg : compiled.segments) {
       SEGPIPE_ASSIGN_OR_RETURN(
           Model piece, ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
-      const std::string path = (std::filesystem::path(flags.output_dir) /
-                                fmt::format("{}_segment_{}_of_{}.tflite", stem, seg.index,
-                                            num_segments))
-                                   .string();
-      SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(piece, path));
+      const std::string path =
+          (std::filesystem::path(flags.output_dir) / SegmentFileName(flags, seg, num_segments))
+              .string();
+      SEGPIPE_RETURN_IF_ERROR(
+          CheckOutputIsNotAnInput(path, "-o", {flags.model_path, flags.plan_path}));
+      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
+      SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
     }
+    SEGPIPE_RETURN_IF_ERROR(files.Commit());
   }
   if (flags.json) {
-    std::printf("%s\n", ToJson(compiled).dump(2).c_str());
+    std::printf("%s\n", ToJson(compiled, flags).dump(2).c_str());
   } else {
     std::printf("%s", FormatCompilerReport(compiled).c_str());
   }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "segpipe/tflite/inspect.h"
 #include "segpipe/tflite/reader.h"
@@ -25,8 +26,13 @@ void RegisterInspect(CLI::App& app, Action* action) {
     *action = [flags]() -> Status {
       SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags->model_path));
       const ModelSummary summary = SummarizeModel(model);
-      const std::string text =
-          flags->json ? FormatSummaryJson(summary) : FormatSummaryText(summary);
+      if (flags->json) {
+        nlohmann::ordered_json j = JsonHeader(flags->model_path);
+        j.update(nlohmann::ordered_json::parse(FormatSummaryJson(summary)));
+        std::printf("%s\n", j.dump(2).c_str());
+        return OkStatus();
+      }
+      const std::string text = FormatSummaryText(summary);
       std::fwrite(text.data(), 1, text.size(), stdout);
       return OkStatus();
     };

@@ -6,19 +6,23 @@
 // The flags live in RunFlags and the single-model path in RunSingleModel, so other ways of
 // running a model (a pipeline over several devices) add their flags to RunFlags and their
 // branch in the action without touching this one.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "cli_common.h"
 #include "commands.h"
+#include "json_vocabulary.h"
+#include "segpipe/core/file_io.h"
+#include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/inference_report.h"
 #include "segpipe/partition/plan_file.h"
@@ -47,7 +51,34 @@ struct RunFlags {
   bool compute = false;
   int queue_capacity = 1;
   std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
+  const CLI::App* cmd = nullptr;  // which flags were given
 };
+
+// The flags that mean something only with --devices (a pipeline), and those only without.
+Status CheckFlagCombination(const RunFlags& flags) {
+  const CLI::App& cmd = *flags.cmd;
+  const bool pipeline = !flags.devices.empty() || !flags.plan_path.empty();
+  if (cmd.count("--devices") > 0 && flags.devices.empty())
+    return InvalidArgumentError("--devices is empty; give e.g. cpu:2, edgetpu:4 or cpu,edgetpu");
+  if (!pipeline) {
+    for (const char* flag :
+         {"--split", "--batch", "--host-profile", "--simulate", "--compute", "--queue-capacity"})
+      SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
+          cmd, flag,
+          "it applies to pipelines; add --devices (e.g. --devices edgetpu:2) or --plan"));
+    return OkStatus();
+  }
+  const char* why_single =
+      "a pipeline times --batch random inputs with the fast kernels, one thread per stage; drop "
+      "it, or drop --devices to run the whole model";
+  for (const char* flag : {"--kernels", "--threads", "--repeat", "--show", "--input"})
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, flag, why_single));
+  if (!flags.plan_path.empty()) {
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--devices", "--plan fixes the devices; drop one"));
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--split", "--plan fixes the split; drop one"));
+  }
+  return OkStatus();
+}
 
 StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
   std::vector<std::vector<uint8_t>> inputs;
@@ -57,9 +88,9 @@ StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, co
                                               exec.num_inputs(), flags.input_paths.size()));
     }
     for (int i = 0; i < exec.num_inputs(); ++i) {
-      std::ifstream in(flags.input_paths[i], std::ios::binary);
-      if (!in) return NotFoundError(fmt::format("{}: cannot open the input file", flags.input_paths[i]));
-      inputs.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                               ReadFileBytes(flags.input_paths[i], "input file"));
+      inputs.push_back(std::move(bytes));
       const int64_t want = exec.input_tensor(i).num_bytes();
       if (static_cast<int64_t>(inputs.back().size()) != want) {
         return InvalidArgumentError(fmt::format(
@@ -116,12 +147,24 @@ Status RunSingleModel(const RunFlags& flags) {
   }
   const std::string kernels = options.kernels == KernelSet::kFast ? "fast" : "reference";
   if (flags.json) {
-    nlohmann::json j = {
-        {"model", flags.model_path}, {"kernels", kernels}, {"threads", flags.threads},
-        {"fast_ops", exec->num_fast_kernels()}, {"ops", exec->model().ops.size()},
-        {"arena_bytes", exec->arena_bytes()}, {"macs", macs}, {"repeat", flags.repeat},
-        {"latency_ms", {{"min", latency.min_ms}, {"median", latency.median_ms}, {"p99", latency.p99_ms}}},
-        {"gops", gops}, {"outputs", outputs}};
+    std::vector<double> sorted = latencies_ms;
+    std::sort(sorted.begin(), sorted.end());
+    const double p90 = sorted[std::min(
+        sorted.size() - 1, static_cast<size_t>(0.90 * static_cast<double>(sorted.size())))];
+    nlohmann::ordered_json j = JsonHeader(flags.model_path);
+    j["kernels"] = kernels;
+    j["threads"] = flags.threads;
+    j["fast_ops"] = exec->num_fast_kernels();
+    j["num_ops"] = exec->model().ops.size();
+    j["arena_bytes"] = exec->arena_bytes();
+    j["macs"] = macs;
+    j["repeat"] = flags.repeat;
+    j["latency_ms"] = LatencyJson({latency.median_ms, p90, latency.p99_ms, sorted.back()});
+    j["latency_ms"]["min"] = latency.min_ms;
+    j["time_per_inference_ms"] = latency.median_ms;
+    j["throughput_per_s"] = latency.median_ms > 0 ? 1e3 / latency.median_ms : 0.0;
+    j["gops"] = gops;
+    j["outputs"] = outputs;
     std::printf("%s\n", j.dump(2).c_str());
     return OkStatus();
   }
@@ -147,15 +190,15 @@ Status RunSingleModel(const RunFlags& flags) {
 
 // The model as a pipeline on --devices: per-stage table and batch timing (threaded or simulated).
 Status RunPipelineModel(const RunFlags& flags) {
-  if (!flags.input_paths.empty())
-    return InvalidArgumentError("--devices runs a batch of random inputs; drop --input");
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, flags.model_path));
   RunConfig config;
   config.devices = flags.devices;
   config.split = flags.split;
   if (!flags.plan_path.empty()) {
     // The plan fixes both the devices (one per stage, in order) and the cuts.
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    SEGPIPE_RETURN_IF_ERROR(CheckPlanMatchesModelFile(plan, flags.plan_path, flags.model_path));
     SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> cuts, PlanCutAfterLayers(plan, model));
     config.devices.clear();
     for (const Segment& s : plan.partition.segments) {
@@ -171,6 +214,31 @@ Status RunPipelineModel(const RunFlags& flags) {
     for (int c : cuts) config.split += fmt::format("{}{}", config.split.empty() ? "" : ",", c);
     if (config.split.empty()) config.split = "default";
   }
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
+  if (flags.plan_path.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(config.split));
+    if (split.kind == SplitKind::kExplicit && split.cut_after_layers.size() + 1 != kinds.size())
+      return InvalidArgumentError(fmt::format(
+          "--split {} gives {} segments but --devices {} names {} devices; give {} cut(s)",
+          config.split, split.cut_after_layers.size() + 1, config.devices, kinds.size(),
+          kinds.size() - 1));
+  }
+  int64_t input_bytes = 0;
+  for (int32_t t : model.inputs) input_bytes += model.tensor(t).num_bytes();
+  if (static_cast<double>(flags.batch) * static_cast<double>(input_bytes) >
+      static_cast<double>(kMaxBatchInputBytes))
+    return ResourceExhaustedError(fmt::format(
+        "--batch {} needs {} inputs of {} bytes made before the batch starts, more than the {} "
+        "bytes allowed; use a smaller --batch (at most {} for this model)",
+        flags.batch, flags.batch, input_bytes, kMaxBatchInputBytes,
+        kMaxBatchInputBytes / std::max<int64_t>(input_bytes, 1)));
+  const int cpu_stages = static_cast<int>(std::count(kinds.begin(), kinds.end(), DeviceKind::kCpu));
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (!flags.simulate && cores > 0 && cpu_stages > static_cast<int>(cores))
+    std::fprintf(stderr,
+                 "segpipe: note: %d CPU stages on %u cores: stages share cores, so their times "
+                 "are not those of separate devices\n",
+                 cpu_stages, cores);
   config.batch = flags.batch;
   config.host_profile = flags.host_profile;
   config.simulate = flags.simulate;
@@ -178,11 +246,16 @@ Status RunPipelineModel(const RunFlags& flags) {
   config.queue_capacity = flags.queue_capacity;
   config.seed = flags.seed;
   SEGPIPE_ASSIGN_OR_RETURN(RunReport report, RunPipeline(model, config));
+  const std::string split_shown = flags.plan_path.empty()
+                                      ? config.split
+                                      : fmt::format("{} (from {})", config.split, flags.plan_path);
   if (flags.json) {
-    std::printf("%s\n", RunReportJson(report).c_str());
+    std::printf(
+        "%s\n",
+        PipelineRunJson(report, flags.model_path, config.devices, config.split).dump(2).c_str());
   } else {
-    std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), flags.devices.c_str(),
-                flags.split.c_str(), FormatRunReport(report).c_str());
+    std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), config.devices.c_str(),
+                split_shown.c_str(), FormatRunReport(report).c_str());
   }
   return OkStatus();
 }
@@ -207,7 +280,8 @@ void RegisterRun(CLI::App& app, Action* action) {
   cmd->add_option("--show", flags->values_shown, "output values printed per output")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("--json", flags->json,
-                "print JSON (keys: model, kernels, threads, latency_ms {min, median, p99}, gops, outputs)");
+                "print JSON (schema: docs/json/run.schema.json; pipelines: "
+                "docs/json/run-pipeline.schema.json)");
   cmd->add_option("--devices", flags->devices,
                   "run as a pipeline, one segment per device: cpu:2, edgetpu:4 or cpu,edgetpu,...");
   cmd->add_option("--split", flags->split,
@@ -227,8 +301,10 @@ void RegisterRun(CLI::App& app, Action* action) {
       ->check(CLI::Range(1, 1024))->capture_default_str();
   cmd->add_option("--plan", flags->plan_path,
                   "run as a pipeline with the devices and split of a `segpipe plan -o` file");
+  flags->cmd = cmd;
   cmd->callback([action, flags] {
-    *action = [flags] {
+    *action = [flags]() -> Status {
+      SEGPIPE_RETURN_IF_ERROR(CheckFlagCombination(*flags));
       return flags->devices.empty() && flags->plan_path.empty() ? RunSingleModel(*flags)
                                                                  : RunPipelineModel(*flags);
     };
