@@ -577,6 +577,20 @@ TEST_F(CliBadInputTest, CpuStagesPrintNoOnChipBytes) {
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("on_chip_bytes")));
 }
 
+// Row 21: with only CPU stages and no --split, the split balances measured layer times instead
+// of Edge TPU parameter bytes.
+TEST_F(CliBadInputTest, CpuDefaultSplitBalancesMeasuredTime) {
+  const CliResult r =
+      Run({"run", kMobileNet, "--devices", "cpu:2", "--batch", "4", "--simulate", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string params = Run({"run", kMobileNet, "--devices", "cpu:2", "--split", "default",
+                                  "--batch", "4", "--simulate", "--json"})
+                                 .out;
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("\"split\": \"default\"")));
+  EXPECT_THAT(params, HasSubstr("\"split\": \"default\""));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("on_chip_bytes")));
+}
+
 // `plan --svg` writes a well-formed SVG document with one group per stage.
 // Well-formed as XML: tags nest and close, attribute values are quoted, text holds no raw '<'
 // and every '&' starts an entity.

@@ -25,7 +25,9 @@
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/inference_report.h"
+#include "segpipe/partition/optimal.h"
 #include "segpipe/partition/plan_file.h"
+#include "segpipe/pipeline/profilers.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/tflite/reader.h"
 
@@ -53,6 +55,35 @@ struct RunFlags {
   std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
   const CLI::App* cmd = nullptr;  // which flags were given
 };
+
+// The default split of a pipeline of CPU stages: the one whose slowest stage is fastest, from
+// the measured time of each layer on one core (the Edge TPU default balances parameter bytes,
+// which says nothing about CPU time). "" when the model has fewer layers than stages (RunPipeline
+// then says so).
+StatusOr<std::string> ComputeBalancedCpuSplit(const Model& model, int stages) {
+  const std::vector<int> ends = LayerEnds(model);
+  const int layers = static_cast<int>(ends.size());
+  if (stages <= 1 || layers < stages) return std::string();
+  MeasuredProfiler profiler(model, MeasureOptions{.repeats = 3});
+  std::vector<double> layer_ms;
+  for (int l = 0; l < layers; ++l) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                             profiler.Profile(l == 0 ? 0 : ends[l - 1] + 1, ends[l],
+                                              StageDevice{StageDevice::Kind::kCpu, 0}));
+    layer_ms.push_back(p.stage_ms);
+  }
+  SegmentCostFn cost = [&](int first, int last, int) -> StatusOr<double> {
+    double sum = 0;
+    for (int l = first; l <= last; ++l) sum += layer_ms[static_cast<size_t>(l)];
+    return sum;
+  };
+  SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split,
+                           OptimalSplit(layers, stages, Objective::Throughput(), cost));
+  std::string text;
+  for (size_t k = 0; k + 1 < split.last_unit.size(); ++k)
+    text += fmt::format("{}{}", text.empty() ? "" : ",", split.last_unit[k] + 1);
+  return text;
+}
 
 // The flags that mean something only with --devices (a pipeline), and those only without.
 Status CheckFlagCombination(const RunFlags& flags) {
@@ -215,6 +246,13 @@ Status RunPipelineModel(const RunFlags& flags) {
     if (config.split.empty()) config.split = "default";
   }
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
+  const bool all_cpu =
+      std::all_of(kinds.begin(), kinds.end(), [](DeviceKind k) { return k == DeviceKind::kCpu; });
+  if (all_cpu && flags.plan_path.empty() && flags.cmd->count("--split") == 0) {
+    SEGPIPE_ASSIGN_OR_RETURN(std::string balanced,
+                             ComputeBalancedCpuSplit(model, static_cast<int>(kinds.size())));
+    if (!balanced.empty()) config.split = balanced;
+  }
   if (flags.plan_path.empty()) {
     SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(config.split));
     if (split.kind == SplitKind::kExplicit && split.cut_after_layers.size() + 1 != kinds.size())
@@ -286,7 +324,8 @@ void RegisterRun(CLI::App& app, Action* action) {
                   "run as a pipeline, one segment per device: cpu:2, edgetpu:4 or cpu,edgetpu,...");
   cmd->add_option("--split", flags->split,
                   "pipeline split in layers: default|params (parameter-balanced), uniform, or the "
-                  "last layer of each segment but the last, e.g. 2,4")
+                  "last layer of each segment but the last, e.g. 2,4; unset with only CPU stages: "
+                  "the split balancing each layer's measured time")
       ->capture_default_str();
   cmd->add_option("--batch", flags->batch, "pipeline batch size B (time per inference = wall / B)")
       ->check(CLI::PositiveNumber)->capture_default_str();
