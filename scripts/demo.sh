@@ -28,7 +28,7 @@ echo "-- auto: how many of 4 Edge TPUs, and where to cut (analytic Edge TPU mode
 "$segpipe" plan "$work/fc2620.tflite" --devices edgetpu:4 --strategy auto --no-replication \
   --json -o "$work/fc_plan.json" >/dev/null
 tpus=$(json "$work/fc_plan.json" 'len(d["segments"])')
-split=$(json "$work/fc_plan.json" 'd["layers"]')
+split=$(json "$work/fc_plan.json" 'd["layout"]')
 echo "-- running 50 inputs on 1 modelled Edge TPU, then on the $tpus-TPU pipeline auto chose"
 "$segpipe" run "$work/fc2620.tflite" --devices edgetpu:1 --batch 50 --json > "$work/fc_1.json"
 "$segpipe" run "$work/fc2620.tflite" --plan "$work/fc_plan.json" --batch 50 \
@@ -50,7 +50,7 @@ fi
 echo "== 2. MobileNet v2 1.0 over $cores CPU cores, split by measuring every candidate segment"
 "$segpipe" plan "$model" --devices "cpu:$cores" --profile measure --strategy optimal \
   --measure-repeats 3 --json -o "$work/cpu_plan.json" >/dev/null
-echo "$(json "$work/cpu_plan.json" 'd["layers"]') chosen from $(json "$work/cpu_plan.json" \
+echo "$(json "$work/cpu_plan.json" 'd["layout"]') chosen from $(json "$work/cpu_plan.json" \
   'd["profiles_taken"]') measured segments (predicted bottleneck \
 $(json "$work/cpu_plan.json" 'round(d["period_ms"], 2)') ms)"
 "$segpipe" run "$model" --devices cpu:1 --batch 20 --json > "$work/cpu_1.json"

@@ -54,8 +54,10 @@ TEST(RunCommandTest, ReportsOutputsLatencyAndGops) {
   EXPECT_EQ(j["kernels"], "reference");
   EXPECT_EQ(j["outputs"].size(), 1u);
   EXPECT_EQ(j["outputs"][0]["digest"].get<std::string>().size(), 16u);
-  EXPECT_LE(j["latency_ms"]["min"].get<double>(), j["latency_ms"]["median"].get<double>());
-  EXPECT_LE(j["latency_ms"]["median"].get<double>(), j["latency_ms"]["p99"].get<double>());
+  EXPECT_LE(j["latency_ms"]["min"].get<double>(), j["latency_ms"]["p50"].get<double>());
+  EXPECT_LE(j["latency_ms"]["p50"].get<double>(), j["latency_ms"]["p90"].get<double>());
+  EXPECT_LE(j["latency_ms"]["p90"].get<double>(), j["latency_ms"]["p99"].get<double>());
+  EXPECT_LE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["max"].get<double>());
   EXPECT_GT(j["gops"].get<double>(), 0);
   // Same seed, same digest, whichever kernels run.
   const Result fast = Segpipe("run " + Shared("models/tflite_micro/micro_speech_quantized.tflite") +

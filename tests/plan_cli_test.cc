@@ -62,7 +62,10 @@ TEST_F(PlanCliTest, JsonHasTheSplitAndTheDocumentedKeys) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["strategy"], "optimal");
-  EXPECT_EQ(j["layers"], "[1,2][3][4,5]");
+  EXPECT_EQ(j["layout"], "[1,2][3][4,5]");
+  EXPECT_EQ(j["segments"][1]["layers"], nlohmann::json::array({3, 3}));
+  EXPECT_EQ(j["segments"][0]["index"], 1);
+  EXPECT_EQ(j["model_sha256"].get<std::string>().size(), 64u);
   EXPECT_GT(j["time_per_inference_ms"].get<double>(), 0);
   EXPECT_GT(j["profiles_taken"].get<int>(), 0);
   ASSERT_EQ(j["segments"].size(), 3u);
@@ -86,7 +89,7 @@ TEST_F(PlanCliTest, PlanFileDrivesRunAndCompile) {
   ASSERT_EQ(compile.exit_code, 0) << compile.err;
   const nlohmann::json c = nlohmann::json::parse(compile.out);
   ASSERT_EQ(c["segments"].size(), 3u);
-  EXPECT_EQ(c["segments"][1]["layers"], nlohmann::json::array({3}));
+  EXPECT_EQ(c["segments"][1]["layers"], nlohmann::json::array({3, 3}));
 }
 
 TEST_F(PlanCliTest, CompareShowsEveryStrategy) {

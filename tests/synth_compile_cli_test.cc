@@ -60,7 +60,8 @@ TEST(SynthCompileCliTest, FcModelSplitsLikeThePapersTwoTpuRow) {
   const nlohmann::json j = nlohmann::json::parse(out);
   ASSERT_EQ(j["segments"].size(), 2u);
   EXPECT_EQ(j["segments"][0]["layers"], (std::vector<int>{1, 2}));
-  EXPECT_EQ(j["segments"][1]["layers"], (std::vector<int>{3, 4, 5}));
+  EXPECT_EQ(j["segments"][1]["layers"], (std::vector<int>{3, 5}));
+  EXPECT_EQ(j["segments"][1]["index"], 2);
   EXPECT_EQ(j["segments"][1]["off_chip_bytes"], 2020 * 2048);
   EXPECT_EQ(j["segments"][1]["on_chip_bytes"], 2020 * 2048 + 2020 * 64);
 }

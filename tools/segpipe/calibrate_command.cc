@@ -1,13 +1,14 @@
 // `segpipe calibrate [--measured DIR] [--out FILE]`: fits the Edge TPU timing model and the paper
 // host profile to the authors' measurements and writes the report (docs/edgetpu-model.md).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "commands.h"
+#include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_calibration.h"
 
 namespace segpipe::cli {
@@ -36,9 +37,7 @@ Status Run(const CalibrateFlags& flags) {
     std::printf("%s", report.c_str());
     return OkStatus();
   }
-  std::ofstream out(flags.out);
-  out << report;
-  if (!out) return InvalidArgumentError(fmt::format("cannot write {}", flags.out));
+  SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.out, report));
   for (const FileError& e : EvaluateCalibration(points, result))
     std::printf("%-32s rows %3d  median %5.1f%%  worst %5.1f%%\n", e.file.c_str(), e.rows,
                 100 * e.median_abs_relative_error, 100 * e.worst_abs_relative_error);

@@ -3,14 +3,15 @@
 // truncated to uint8; int8 models get the bytes shifted by -128, or reinterpreted with
 // --int8-input reinterpret) and prints the top-K class ids, labels and dequantized scores.
 // JSON: {"top": [{"id": .., "label": .., "score": ..}, ...]}.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "cli_common.h"
 #include "commands.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/image.h"
@@ -53,6 +54,12 @@ Status Classify(const ClassifyFlags& flags) {
   std::copy(input.begin(), input.end(), exec->input(0).begin());
   exec->Invoke();
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<ClassScore> top, TopK(exec->output_tensor(0), exec->output(0), flags.top));
+  const int64_t classes = exec->output_tensor(0).num_elements();
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
+    std::fprintf(stderr,
+                 "segpipe: warning: %s has %zu labels but the model scores %lld classes; the "
+                 "labels may belong to another model\n",
+                 flags.labels_path.c_str(), labels.size(), static_cast<long long>(classes));
 
   nlohmann::json list = nlohmann::json::array();
   for (const ClassScore& c : top) {
@@ -60,7 +67,10 @@ Status Classify(const ClassifyFlags& flags) {
     list.push_back({{"id", c.id}, {"label", label}, {"score", c.score}});
   }
   if (flags.json) {
-    std::printf("%s\n", nlohmann::json{{"top", list}}.dump(2).c_str());
+    nlohmann::ordered_json j = JsonHeader(flags.model_path);
+    j["image"] = flags.image_path;
+    j["top"] = list;
+    std::printf("%s\n", j.dump(2).c_str());
     return OkStatus();
   }
   for (const auto& entry : list) {
@@ -84,7 +94,7 @@ void RegisterClassify(CLI::App& app, Action* action) {
   cmd->add_option("--int8-input", flags->int8_input,
                   "for int8 inputs: subtract128 (uint8 pixel - 128) or reinterpret (pixel bytes as int8)")
       ->check(CLI::IsMember({"subtract128", "reinterpret"}))->capture_default_str();
-  cmd->add_flag("--json", flags->json, "print JSON: {\"top\": [{\"id\", \"label\", \"score\"}, ...]}");
+  cmd->add_flag("--json", flags->json, "print JSON (schema: docs/json/classify.schema.json)");
   cmd->callback([action, flags] { *action = [flags] { return Classify(*flags); }; });
 }
 

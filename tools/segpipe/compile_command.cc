@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_common.h"
 #include "commands.h"
+#include "json_vocabulary.h"
+#include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/device/edgetpu_handoff.h"
 #include "segpipe/partition/plan_file.h"
@@ -32,49 +35,62 @@ struct CompileFlags {
   std::string check_dir;  // --check-compiled
 };
 
-nlohmann::json ToJson(const std::string& model_path, const Model& model,
-                      const EdgeTpuCompilation& c) {
-  nlohmann::json out;
-  out["model"] = model_path;
-  nlohmann::json all_cpu_ops = nlohmann::json::array();
+// Segment file names follow edgetpu_compiler's convention (0-based: x_segment_0_of_2.tflite),
+// while reports count segments from 1 like the compiler's log; JSON gives both.
+std::string SegmentPath(const CompileFlags& flags, const CompiledSegment& seg, int num_segments) {
+  return (std::filesystem::path(flags.output_dir) /
+          SegmentFileName(std::filesystem::path(flags.model_path).stem().string(), seg.index,
+                          num_segments))
+      .string();
+}
+
+nlohmann::ordered_json ToJson(const Model& model, const EdgeTpuCompilation& c,
+                              const CompileFlags& flags) {
+  nlohmann::ordered_json out = JsonHeader(flags.model_path);
+  nlohmann::ordered_json all_cpu_ops = nlohmann::ordered_json::array();
   out["num_segments"] = c.num_segments;
   out["split"] = SplitSpecName(c.split);
-  out["segments"] = nlohmann::json::array();
+  out["segments"] = nlohmann::ordered_json::array();
   for (const CompiledSegment& seg : c.segments) {
     const SegmentPlacement& p = seg.placement;
-    nlohmann::json layers = nlohmann::json::array();
-    for (int l = seg.first_layer; l <= seg.last_layer; ++l) layers.push_back(l);
-    nlohmann::json residency = nlohmann::json::array();
+    nlohmann::ordered_json residency = nlohmann::ordered_json::array();
     for (const LayerPlacement& layer : p.layers)
       residency.push_back({{"first_op", layer.first_op},
                            {"last_op", layer.last_op},
                            {"kind", std::string(LayerKindName(layer.kind))},
                            {"weight_bytes", layer.weight_bytes},
                            {"on_chip", layer.on_chip}});
-    nlohmann::json cpu_ops = nlohmann::json::array();
+    nlohmann::ordered_json cpu_ops = nlohmann::ordered_json::array();
     for (int op : p.cpu_ops) {
       cpu_ops.push_back(OpDisplayName(model.ops[op]));
       all_cpu_ops.push_back(OpDisplayName(model.ops[op]));
     }
-    nlohmann::json operations = nlohmann::json::array();
+    nlohmann::ordered_json operations = nlohmann::ordered_json::array();
     for (const OperationTableRow& row : OperationTable(model, seg.ops))
       operations.push_back({{"op", row.op}, {"count", row.count}, {"status", row.status}});
-    out["segments"].push_back({{"layers", layers},
-                               {"first_op", p.first_op},
-                               {"last_op", p.last_op},
-                               {"num_ops", p.num_ops},
-                               {"input_bytes", p.input_bytes},
-                               {"output_bytes", p.output_bytes},
-                               {"on_chip_bytes", p.on_chip_bytes},
-                               {"off_chip_bytes", p.off_chip_bytes},
-                               {"remaining_bytes", p.remaining_bytes},
-                               {"layer_placement", residency},
-                               {"edgetpu_ops", p.num_edgetpu_ops},
-                               {"cpu_ops", cpu_ops},
-                               {"cpu_op_indices", p.cpu_ops},
-                               {"cpu_ops_ms", p.cpu_ops_ns * 1e-6},
-                               {"operations", operations},
-                               {"estimated_ms", seg.timing.total_ns() * 1e-6}});
+    StageFields f;
+    f.index = seg.index + 1;
+    f.first_op = p.first_op;
+    f.last_op = p.last_op;
+    f.first_layer = seg.first_layer;
+    f.last_layer = seg.last_layer;
+    f.device = fmt::format("edgetpu:{}", seg.index);
+    f.stage_ms = static_cast<double>(seg.timing.total_ns()) * 1e-6;
+    f.on_chip_bytes = p.on_chip_bytes;
+    f.off_chip_bytes = p.off_chip_bytes;
+    nlohmann::ordered_json j = StageJson(f);
+    j["num_ops"] = p.num_ops;
+    j["input_bytes"] = p.input_bytes;
+    j["output_bytes"] = p.output_bytes;
+    j["remaining_bytes"] = p.remaining_bytes;
+    j["layer_placement"] = residency;
+    j["edgetpu_ops"] = p.num_edgetpu_ops;
+    j["cpu_ops"] = cpu_ops;
+    j["cpu_op_indices"] = p.cpu_ops;
+    j["cpu_ops_ms"] = p.cpu_ops_ns * 1e-6;
+    j["operations"] = operations;
+    if (!flags.output_dir.empty()) j["file"] = SegmentPath(flags, seg, c.num_segments);
+    out["segments"].push_back(std::move(j));
   }
   out["cpu_ops"] = all_cpu_ops;
   return out;
@@ -113,14 +129,6 @@ Status CheckCompiled(const CompileFlags& flags) {
   return OkStatus();
 }
 
-Status WriteReadme(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return InvalidArgumentError(fmt::format("cannot write {}", path));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return UnavailableError(fmt::format("write failed: {}", path));
-  return OkStatus();
-}
-
 Status Run(const CompileFlags& flags) {
   if (!flags.check_dir.empty()) return CheckCompiled(flags);
   if (flags.model_path.empty())
@@ -130,6 +138,7 @@ Status Run(const CompileFlags& flags) {
   int num_segments = flags.segments;
   if (!flags.plan_path.empty()) {
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    SEGPIPE_RETURN_IF_ERROR(CheckPlanMatchesModelFile(plan, flags.plan_path, flags.model_path));
     split.kind = SplitKind::kExplicit;
     SEGPIPE_ASSIGN_OR_RETURN(split.cut_after_layers, PlanCutAfterLayers(plan, model));
     num_segments = static_cast<int>(plan.partition.segments.size());
@@ -137,26 +146,27 @@ Status Run(const CompileFlags& flags) {
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(model, num_segments, split, EdgeTpuSpec{}));
   if (!flags.output_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(flags.output_dir, ec);
-    if (ec)
-      return InvalidArgumentError(
-          fmt::format("cannot create output directory {}: {}", flags.output_dir, ec.message()));
-    const std::string stem = std::filesystem::path(flags.model_path).stem().string();
+    SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, flags.model_path));
+    SEGPIPE_RETURN_IF_ERROR(CreateOutputDirectory(flags.output_dir, "-o"));
+    // Every segment is written before any is renamed into place: all of them or none.
+    FileSetWriter files;
     for (const CompiledSegment& seg : compiled.segments) {
       SEGPIPE_ASSIGN_OR_RETURN(
           Model piece, ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
       const std::string path =
-          (std::filesystem::path(flags.output_dir) / SegmentFileName(stem, seg.index, num_segments))
-              .string();
-      SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(piece, path));
+          SegmentPath(flags, seg, num_segments);
+      SEGPIPE_RETURN_IF_ERROR(
+          CheckOutputIsNotAnInput(path, "-o", {flags.model_path, flags.plan_path}));
+      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
+      SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
     }
     SEGPIPE_RETURN_IF_ERROR(
-        WriteReadme((std::filesystem::path(flags.output_dir) / "README.txt").string(),
-                    HandoffReadme(flags.model_path, compiled)));
+        files.Add((std::filesystem::path(flags.output_dir) / "README.txt").string(),
+                  HandoffReadme(flags.model_path, compiled)));
+    SEGPIPE_RETURN_IF_ERROR(files.Commit());
   }
   if (flags.json) {
-    std::printf("%s\n", ToJson(flags.model_path, model, compiled).dump(2).c_str());
+    std::printf("%s\n", ToJson(model, compiled, flags).dump(2).c_str());
   } else {
     std::printf("%s", FormatCompilerReport(model, compiled).c_str());
   }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "segpipe/tflite/edgetpu_package.h"
 #include "segpipe/tflite/inspect.h"
@@ -35,8 +36,13 @@ void RegisterInspect(CLI::App& app, Action* action) {
         if (!compiled.ok()) return compiled.status().WithContext(flags->model_path);
         summary.edgetpu = *std::move(compiled);
       }
-      const std::string text =
-          flags->json ? FormatSummaryJson(summary) : FormatSummaryText(summary);
+      if (flags->json) {
+        nlohmann::ordered_json j = JsonHeader(flags->model_path);
+        j.update(nlohmann::ordered_json::parse(FormatSummaryJson(summary)));
+        std::printf("%s\n", j.dump(2).c_str());
+        return OkStatus();
+      }
+      const std::string text = FormatSummaryText(summary);
       std::fwrite(text.data(), 1, text.size(), stdout);
       return OkStatus();
     };

@@ -3,16 +3,19 @@
 // split, per-segment memory and stage time, the objective and how many profiles it took.
 // `--compare` runs every strategy on the same model side by side (and, with --pipeline-batch,
 // times each chosen split as a whole pipeline in the same run).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "cli_common.h"
 #include "commands.h"
+#include "plan_svg.h"
+#include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/partition/model_profiler.h"
 #include "segpipe/partition/plan_file.h"
@@ -44,7 +47,42 @@ struct PlanFlags {
   int rounds = 3;
   int measure_repeats = 5;
   std::string output;
+  std::string svg;                // --svg: the chosen split as a picture
+  const CLI::App* cmd = nullptr;  // which flags were given
 };
+
+// Flags that mean something only with --compare, and outputs --compare does not write.
+Status CheckFlagCombination(const PlanFlags& flags) {
+  const CLI::App& cmd = *flags.cmd;
+  if (!flags.compare) {
+    for (const char* flag : {"--strategies", "--pipeline-batch", "--rounds"})
+      SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, flag, "it applies to --compare; add --compare"));
+  } else {
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
+        cmd, "-o", "--compare prints several plans and writes none; drop --compare to write one"));
+    SEGPIPE_RETURN_IF_ERROR(
+        RejectIfGiven(cmd, "--svg", "--compare draws no single split; drop --compare to draw one"));
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
+        cmd, "--strategy", "--compare runs every strategy (choose some with --strategies)"));
+  }
+  if (!flags.output.empty())
+    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(flags.output, "-o", {flags.model_path}));
+  if (!flags.svg.empty())
+    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(flags.svg, "--svg", {flags.model_path}));
+  return OkStatus();
+}
+
+// `index` (from 1) and `layers` ([first, last], 1-based) on every segment of a plan's JSON, the
+// keys every stage and segment in segpipe's JSON has.
+void AddSegmentIndexAndLayers(nlohmann::json& plan_json, std::span<const int> ends) {
+  for (size_t k = 0; k < plan_json["segments"].size(); ++k) {
+    nlohmann::json& seg = plan_json["segments"][k];
+    const int first = seg["first_op"].get<int>(), last = seg["last_op"].get<int>();
+    seg["index"] = k + 1;
+    seg["layers"] = {std::lower_bound(ends.begin(), ends.end(), first) - ends.begin() + 1,
+                     std::lower_bound(ends.begin(), ends.end(), last) - ends.begin() + 1};
+  }
+}
 
 StatusOr<std::unique_ptr<SegmentProfiler>> MakeSingleProfiler(const Model& model,
                                                               const PlanFlags& flags) {
@@ -88,6 +126,9 @@ std::string LayerRange(std::span<const int> ends, const Segment& s) {
 void PrintAutoTable(const Plan& plan) {
   std::printf("%-8s %-26s %14s %14s %10s\n", "devices", "layout", "time/inf (ms)",
               "inferences/s", "per-device");
+  std::printf(
+      "(per-device: the layout's speedup over the model on one device, divided by the "
+      "devices it uses; 100%% = linear scaling)\n");
   for (const AutoOption& o : plan.auto_options)
     std::printf("%-8d %-26s %14.4f %14.1f %9.0f%%%s\n", o.devices_used, o.layout.c_str(),
                 o.time_per_inference_ms, o.throughput_per_s, 100 * o.efficiency,
@@ -107,10 +148,12 @@ void PrintPlan(const Model& model, const Plan& plan) {
     const SegmentProfile& p = plan.segments[k];
     std::string device = DeviceName(s.device);
     if (s.replicas > 1) device += fmt::format(" x{}", s.replicas);
+    // On-chip and off-chip bytes are Edge TPU parameter placement; a CPU stage has neither.
+    const bool tpu = s.device.kind == StageDevice::Kind::kEdgeTpu;
     std::printf("  %-4zu %-8s %-10s %-12s %10s %10s %10.4f\n", k + 1, LayerRange(ends, s).c_str(),
                 fmt::format("{}-{}", s.first_op, s.last_op).c_str(), device.c_str(),
-                FormatCompilerBytes(p.on_chip_bytes).c_str(),
-                FormatCompilerBytes(p.off_chip_bytes).c_str(), p.stage_ms);
+                tpu ? FormatCompilerBytes(p.on_chip_bytes).c_str() : "-",
+                tpu ? FormatCompilerBytes(p.off_chip_bytes).c_str() : "-", p.stage_ms);
   }
   if (plan.objective.kind == Objective::Kind::kLatency) {
     std::printf("objective latency: %.4f ms for one input through the empty pipeline (period "
@@ -179,12 +222,12 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
   }
   const std::vector<int> ends = CutCandidates(model);
   if (flags.json) {
-    nlohmann::json out;
-    out["model"] = flags.model_path;
+    nlohmann::json out = JsonHeader(flags.model_path);
     out["plans"] = nlohmann::json::array();
     for (size_t i = 0; i < plans.size(); ++i) {
       nlohmann::json j = PlanToJson(plans[i], static_cast<int>(model.ops.size()));
-      j["layers"] = FormatLayers(plans[i].partition, ends);
+      AddSegmentIndexAndLayers(j, ends);
+      j["layout"] = FormatLayers(plans[i].partition, ends);
       if (pipeline_ms[i] >= 0) {
         j["measured_pipeline_ms"] = pipeline_ms[i];
         j["measured_pipeline_batch"] = flags.pipeline_batch;
@@ -217,6 +260,7 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
 }
 
 Status Run(const PlanFlags& flags) {
+  SEGPIPE_RETURN_IF_ERROR(CheckFlagCombination(flags));
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
   PlanOptions options;
   SEGPIPE_ASSIGN_OR_RETURN(options.strategy, ParseStrategy(flags.strategy));
@@ -237,15 +281,20 @@ Status Run(const PlanFlags& flags) {
   const int num_ops = static_cast<int>(model.ops.size());
   // The printed JSON and the plan file are one object: LoadPlanFile ignores the extra keys.
   nlohmann::json j = PlanToJson(plan, num_ops);
-  j["model"] = flags.model_path;
-  j["layers"] = FormatLayers(plan.partition, CutCandidates(model));
+  SEGPIPE_RETURN_IF_ERROR(AddModelFingerprint(j, flags.model_path));
+  j["segpipe_version"] = std::string(kSegpipeVersion);
+  AddSegmentIndexAndLayers(j, CutCandidates(model));
+  j["layout"] = FormatLayers(plan.partition, CutCandidates(model));
   // Every plan written can run: `run --plan` takes the same devices, split and replicas, shown
   // here in `segpipe run --devices/--split` form.
-  LoadedPlan loaded{plan.partition, num_ops, ""};
+  LoadedPlan loaded;
+  loaded.partition = plan.partition;
+  loaded.num_ops = num_ops;
   StatusOr<RunConfig> runnable = RunConfigForPlan(loaded, model);
   if (!runnable.ok())
     return FailedPreconditionError(fmt::format("the {} plan {} cannot run as a pipeline: {}",
-                                               StrategyName(plan.strategy), j["layers"].get<std::string>(),
+                                               StrategyName(plan.strategy),
+                                               j["layout"].get<std::string>(),
                                                runnable.status().message()));
   j["run_split"] = runnable->split;
   j["run_devices"] = runnable->devices;
@@ -258,14 +307,13 @@ Status Run(const PlanFlags& flags) {
     PrintPlan(model, plan);
   }
   if (!flags.output.empty()) {
-    std::FILE* f = std::fopen(flags.output.c_str(), "wb");
-    if (f == nullptr)
-      return NotFoundError(fmt::format("cannot write plan file '{}'", flags.output));
-    const std::string text = j.dump(2) + "\n";
-    const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !written)
-      return UnavailableError(fmt::format("writing plan file '{}' failed", flags.output));
+    SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.output, j.dump(2) + "\n"));
     if (!flags.json) std::printf("plan written to %s\n", flags.output.c_str());
+  }
+  if (!flags.svg.empty()) {
+    SEGPIPE_RETURN_IF_ERROR(
+        WriteFileAtomically(flags.svg, PlanSvg(plan, EdgeTpuSpec{}, flags.model_path)));
+    if (!flags.json) std::printf("split drawn in %s\n", flags.svg.c_str());
   }
   return OkStatus();
 }
@@ -293,14 +341,17 @@ void RegisterPlan(CLI::App& app, Action* action) {
                   "host runtime for model/simulate: native | paper")
       ->capture_default_str();
   cmd->add_option("--batch", flags->batch, "exhaustive: inputs per timed pipeline run")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--max-partitions", flags->max_partitions,
                   "exhaustive: refuse above this many partitions")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--diff-threshold", flags->diff_threshold_ms,
                   "coral: stop bisecting below this gap (ms)")
       ->capture_default_str();
   cmd->add_option("--step", flags->step, "coral: layers added per growth step")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--no-replication", flags->no_replication,
                 "auto: never replicate a stage or the model");
@@ -312,14 +363,21 @@ void RegisterPlan(CLI::App& app, Action* action) {
                   "--compare: only these strategies (comma-separated)");
   cmd->add_option("--pipeline-batch", flags->pipeline_batch,
                   "--compare: also time each split as a whole pipeline on this many inputs")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--rounds", flags->rounds, "--compare: pipeline timing rounds (median kept)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--measure-repeats", flags->measure_repeats,
                   "measure: timed invocations per segment (median kept)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print JSON");
   cmd->add_option("-o,--output", flags->output, "write the plan file (for run/compile --plan)");
+  cmd->add_option("--svg", flags->svg,
+                  "draw the chosen split: per stage, on/off-chip bytes vs capacity and stage time "
+                  "vs the bottleneck");
+  flags->cmd = cmd;
   cmd->callback([action, flags] { *action = [flags] { return Run(*flags); }; });
 }
 

@@ -6,22 +6,28 @@
 // The flags live in RunFlags and the single-model path in RunSingleModel, so other ways of
 // running a model (a pipeline over several devices) add their flags to RunFlags and their
 // branch in the action without touching this one.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "cli_common.h"
 #include "commands.h"
+#include "json_vocabulary.h"
+#include "segpipe/core/file_io.h"
+#include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/exec/executor.h"
 #include "segpipe/exec/inference_report.h"
+#include "segpipe/partition/optimal.h"
 #include "segpipe/partition/plan_file.h"
+#include "segpipe/pipeline/profilers.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/tflite/reader.h"
 
@@ -49,7 +55,63 @@ struct RunFlags {
   std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
   bool queue_all = false;
   std::string trace_path;
+  const CLI::App* cmd = nullptr;  // which flags were given
 };
+
+// The default split of a pipeline of CPU stages: the one whose slowest stage is fastest, from
+// the measured time of each layer on one core (the Edge TPU default balances parameter bytes,
+// which says nothing about CPU time). "" when the model has fewer layers than stages (RunPipeline
+// then says so).
+StatusOr<std::string> ComputeBalancedCpuSplit(const Model& model, int stages) {
+  const std::vector<int> ends = LayerEnds(model);
+  const int layers = static_cast<int>(ends.size());
+  if (stages <= 1 || layers < stages) return std::string();
+  MeasuredProfiler profiler(model, MeasureOptions{.repeats = 3});
+  std::vector<double> layer_ms;
+  for (int l = 0; l < layers; ++l) {
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p,
+                             profiler.Profile(l == 0 ? 0 : ends[l - 1] + 1, ends[l],
+                                              StageDevice{StageDevice::Kind::kCpu, 0}));
+    layer_ms.push_back(p.stage_ms);
+  }
+  SegmentCostFn cost = [&](int first, int last, int) -> StatusOr<double> {
+    double sum = 0;
+    for (int l = first; l <= last; ++l) sum += layer_ms[static_cast<size_t>(l)];
+    return sum;
+  };
+  SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split,
+                           OptimalSplit(layers, stages, Objective::Throughput(), cost));
+  std::string text;
+  for (size_t k = 0; k + 1 < split.last_unit.size(); ++k)
+    text += fmt::format("{}{}", text.empty() ? "" : ",", split.last_unit[k] + 1);
+  return text;
+}
+
+// The flags that mean something only with --devices (a pipeline), and those only without.
+Status CheckFlagCombination(const RunFlags& flags) {
+  const CLI::App& cmd = *flags.cmd;
+  const bool pipeline = !flags.devices.empty() || !flags.plan_path.empty();
+  if (cmd.count("--devices") > 0 && flags.devices.empty())
+    return InvalidArgumentError("--devices is empty; give e.g. cpu:2, edgetpu:4 or cpu,edgetpu");
+  if (!pipeline) {
+    for (const char* flag :
+         {"--split", "--batch", "--host-profile", "--simulate", "--compute", "--queue-capacity"})
+      SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
+          cmd, flag,
+          "it applies to pipelines; add --devices (e.g. --devices edgetpu:2) or --plan"));
+    return OkStatus();
+  }
+  const char* why_single =
+      "a pipeline times --batch random inputs with the fast kernels, one thread per stage; drop "
+      "it, or drop --devices to run the whole model";
+  for (const char* flag : {"--kernels", "--threads", "--repeat", "--show", "--input"})
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, flag, why_single));
+  if (!flags.plan_path.empty()) {
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--devices", "--plan fixes the devices; drop one"));
+    SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--split", "--plan fixes the split; drop one"));
+  }
+  return OkStatus();
+}
 
 StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
   std::vector<std::vector<uint8_t>> inputs;
@@ -59,9 +121,9 @@ StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, co
                                               exec.num_inputs(), flags.input_paths.size()));
     }
     for (int i = 0; i < exec.num_inputs(); ++i) {
-      std::ifstream in(flags.input_paths[i], std::ios::binary);
-      if (!in) return NotFoundError(fmt::format("{}: cannot open the input file", flags.input_paths[i]));
-      inputs.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                               ReadFileBytes(flags.input_paths[i], "input file"));
+      inputs.push_back(std::move(bytes));
       const int64_t want = exec.input_tensor(i).num_bytes();
       if (static_cast<int64_t>(inputs.back().size()) != want) {
         return InvalidArgumentError(fmt::format(
@@ -118,12 +180,24 @@ Status RunSingleModel(const RunFlags& flags) {
   }
   const std::string kernels = options.kernels == KernelSet::kFast ? "fast" : "reference";
   if (flags.json) {
-    nlohmann::json j = {
-        {"model", flags.model_path}, {"kernels", kernels}, {"threads", flags.threads},
-        {"fast_ops", exec->num_fast_kernels()}, {"ops", exec->model().ops.size()},
-        {"arena_bytes", exec->arena_bytes()}, {"macs", macs}, {"repeat", flags.repeat},
-        {"latency_ms", {{"min", latency.min_ms}, {"median", latency.median_ms}, {"p99", latency.p99_ms}}},
-        {"gops", gops}, {"outputs", outputs}};
+    std::vector<double> sorted = latencies_ms;
+    std::sort(sorted.begin(), sorted.end());
+    const double p90 = sorted[std::min(
+        sorted.size() - 1, static_cast<size_t>(0.90 * static_cast<double>(sorted.size())))];
+    nlohmann::ordered_json j = JsonHeader(flags.model_path);
+    j["kernels"] = kernels;
+    j["threads"] = flags.threads;
+    j["fast_ops"] = exec->num_fast_kernels();
+    j["num_ops"] = exec->model().ops.size();
+    j["arena_bytes"] = exec->arena_bytes();
+    j["macs"] = macs;
+    j["repeat"] = flags.repeat;
+    j["latency_ms"] = LatencyJson({latency.median_ms, p90, latency.p99_ms, sorted.back()});
+    j["latency_ms"]["min"] = latency.min_ms;
+    j["time_per_inference_ms"] = latency.median_ms;
+    j["throughput_per_s"] = latency.median_ms > 0 ? 1e3 / latency.median_ms : 0.0;
+    j["gops"] = gops;
+    j["outputs"] = outputs;
     std::printf("%s\n", j.dump(2).c_str());
     return OkStatus();
   }
@@ -149,19 +223,42 @@ Status RunSingleModel(const RunFlags& flags) {
 
 // The model as a pipeline on --devices: per-stage table and batch timing (threaded or simulated).
 Status RunPipelineModel(const RunFlags& flags) {
-  if (!flags.input_paths.empty())
-    return InvalidArgumentError("--devices runs a batch of random inputs; drop --input");
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, flags.model_path));
   RunConfig config;
   config.devices = flags.devices;
   config.split = flags.split;
   if (!flags.plan_path.empty()) {
     // The plan fixes the devices (in stage order, replicas included) and the cuts.
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
+    SEGPIPE_RETURN_IF_ERROR(CheckPlanMatchesModelFile(plan, flags.plan_path, flags.model_path));
     StatusOr<RunConfig> planned = RunConfigForPlan(plan, model, config);
     if (!planned.ok()) return planned.status().WithContext(flags.plan_path);
     config = *std::move(planned);
   }
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
+  const bool all_cpu =
+      std::all_of(kinds.begin(), kinds.end(), [](DeviceKind k) { return k == DeviceKind::kCpu; });
+  if (all_cpu && flags.plan_path.empty() && flags.cmd->count("--split") == 0) {
+    SEGPIPE_ASSIGN_OR_RETURN(std::string balanced,
+                             ComputeBalancedCpuSplit(model, static_cast<int>(kinds.size())));
+    if (!balanced.empty()) config.split = balanced;
+  }
+  if (flags.plan_path.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(config.split));
+    if (split.kind == SplitKind::kExplicit && split.cut_after_layers.size() + 1 != kinds.size())
+      return InvalidArgumentError(fmt::format(
+          "--split {} gives {} segments but --devices {} names {} devices; give {} cut(s)",
+          config.split, split.cut_after_layers.size() + 1, config.devices, kinds.size(),
+          kinds.size() - 1));
+  }
+  const int cpu_stages = static_cast<int>(std::count(kinds.begin(), kinds.end(), DeviceKind::kCpu));
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (!flags.simulate && cores > 0 && cpu_stages > static_cast<int>(cores))
+    std::fprintf(stderr,
+                 "segpipe: note: %d CPU stages on %u cores: stages share cores, so their times "
+                 "are not those of separate devices\n",
+                 cpu_stages, cores);
   config.batch = flags.batch;
   config.host_profile = flags.host_profile;
   config.simulate = flags.simulate;
@@ -171,21 +268,21 @@ Status RunPipelineModel(const RunFlags& flags) {
   config.queue_all_inputs = flags.queue_all;
   config.trace = !flags.trace_path.empty();
   SEGPIPE_ASSIGN_OR_RETURN(RunReport report, RunPipeline(model, config));
-  if (!flags.trace_path.empty()) {
-    std::ofstream out(flags.trace_path, std::ios::binary | std::ios::trunc);
-    out << report.trace_json << '\n';
-    out.close();
-    if (!out)
-      return UnavailableError(fmt::format("cannot write the trace file '{}'", flags.trace_path));
-  }
+  if (!flags.trace_path.empty())
+    SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.trace_path, report.trace_json + "\n"));
+  const std::string split_shown = flags.plan_path.empty()
+                                      ? config.split
+                                      : fmt::format("{} (from {})", config.split, flags.plan_path);
   if (flags.json) {
-    std::printf("%s\n", RunReportJson(report).c_str());
+    std::printf(
+        "%s\n",
+        PipelineRunJson(report, flags.model_path, config.devices, config.split).dump(2).c_str());
   } else {
     std::string devices = config.devices;
     if (!config.replicas.empty())
       devices += fmt::format(" (replicas {})", fmt::join(config.replicas, ","));
     std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), devices.c_str(),
-                config.split.c_str(), FormatRunReport(report).c_str());
+                split_shown.c_str(), FormatRunReport(report).c_str());
   }
   return OkStatus();
 }
@@ -210,12 +307,14 @@ void RegisterRun(CLI::App& app, Action* action) {
   cmd->add_option("--show", flags->values_shown, "output values printed per output")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("--json", flags->json,
-                "print JSON (keys: model, kernels, threads, latency_ms {min, median, p99}, gops, outputs)");
+                "print JSON (schema: docs/json/run.schema.json; pipelines: "
+                "docs/json/run-pipeline.schema.json)");
   cmd->add_option("--devices", flags->devices,
                   "run as a pipeline, one segment per device: cpu:2, edgetpu:4 or cpu,edgetpu,...");
   cmd->add_option("--split", flags->split,
                   "pipeline split in layers: default|params (parameter-balanced), uniform, or the "
-                  "last layer of each segment but the last, e.g. 2,4")
+                  "last layer of each segment but the last, e.g. 2,4; unset with only CPU stages: "
+                  "the split balancing each layer's measured time")
       ->capture_default_str();
   cmd->add_option("--batch", flags->batch, "pipeline batch size B (time per inference = wall / B)")
       ->check(CLI::PositiveNumber)->capture_default_str();
@@ -238,8 +337,10 @@ void RegisterRun(CLI::App& app, Action* action) {
   cmd->add_option("--trace", flags->trace_path,
                   "pipeline: write the timeline as Chrome Trace Event JSON (Perfetto, "
                   "chrome://tracing)");
+  flags->cmd = cmd;
   cmd->callback([action, flags] {
-    *action = [flags] {
+    *action = [flags]() -> Status {
+      SEGPIPE_RETURN_IF_ERROR(CheckFlagCombination(*flags));
       return flags->devices.empty() && flags->plan_path.empty() ? RunSingleModel(*flags)
                                                                  : RunPipelineModel(*flags);
     };

@@ -1,14 +1,17 @@
 // `segpipe synth fc|conv ... -o FILE` and `segpipe synth sweep fc|conv -o DIR`: the paper's
 // model families (one model, or every model of a sweep) as int8 .tflite files;
 // `segpipe synth zoo NAME -o FILE`: a standard architecture (synth/zoo_models.h).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include <fmt/format.h>
-
+#include "cli_common.h"
 #include "commands.h"
+#include "segpipe/core/file_io.h"
 #include "segpipe/synth/paper_models.h"
 #include "segpipe/synth/zoo_models.h"
 #include "segpipe/tflite/writer.h"
@@ -49,11 +52,10 @@ Status Write(const Model& model, const std::string& path) {
 
 // Every model of one of the paper's sweeps, as DIR/fc_n<n>.tflite or DIR/conv_f<f>.tflite.
 Status WriteSweep(const SynthFlags& flags) {
-  std::error_code ec;
-  std::filesystem::create_directories(flags.output, ec);
-  if (ec)
-    return InvalidArgumentError(
-        fmt::format("cannot create output directory {}: {}", flags.output, ec.message()));
+  SEGPIPE_RETURN_IF_ERROR(CreateOutputDirectory(flags.output, "-o"));
+  // Every model is written before any is renamed into place: the sweep appears whole or not at all.
+  FileSetWriter files;
+  std::vector<std::string> lines;
   const bool fc = flags.family == "fc";
   for (int size : fc ? synth::FcSweepHidden() : synth::ConvSweepFilters()) {
     StatusOr<synth::SynthModel> m = Status(InternalError("unset"));
@@ -70,8 +72,13 @@ Status WriteSweep(const SynthFlags& flags) {
     }
     if (!m.ok()) return m.status();
     const std::string name = fmt::format("{}_{}{}.tflite", flags.family, fc ? "n" : "f", size);
-    SEGPIPE_RETURN_IF_ERROR(Write(m->model, (std::filesystem::path(flags.output) / name).string()));
+    const std::string path = (std::filesystem::path(flags.output) / name).string();
+    SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(m->model));
+    SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
+    lines.push_back(fmt::format("wrote {} ({})", path, m->model.description));
   }
+  SEGPIPE_RETURN_IF_ERROR(files.Commit());
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
   return OkStatus();
 }
 

@@ -15,6 +15,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kCancelled: return "CANCELLED";
     case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
     case StatusCode::kUnavailable: return "UNAVAILABLE";
+    case StatusCode::kWriteFailed:
+      return "WRITE_FAILED";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "UNKNOWN";
@@ -32,6 +34,8 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kCancelled: return 8;
     case StatusCode::kDeadlineExceeded: return 9;
     case StatusCode::kUnavailable: return 10;
+    case StatusCode::kWriteFailed:
+      return 73;  // sysexits.h EX_CANTCREAT, beside INTERNAL's 70
     case StatusCode::kInternal: return 70;
   }
   return 70;

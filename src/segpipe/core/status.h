@@ -26,6 +26,7 @@ enum class StatusCode : int {
   kCancelled,           // stopped on request
   kDeadlineExceeded,    // a bounded wait ran out
   kUnavailable,         // a device failed
+  kWriteFailed,         // an output file could not be written (folder, permissions, full disk)
   kInternal,            // an invariant broke that is not the user's fault
 };
 
@@ -63,6 +64,7 @@ inline Status ResourceExhaustedError(std::string m) { return {StatusCode::kResou
 inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status WriteFailedError(std::string m) { return {StatusCode::kWriteFailed, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);

@@ -14,14 +14,15 @@
 #include <memory>
 
 // jpeglib.h needs FILE and size_t declared first.
+#include <fmt/format.h>
 #include <jpeglib.h>
 
-#include <fmt/format.h>
+#include "segpipe/core/file_io.h"
 
 namespace segpipe {
 namespace {
 
-constexpr int64_t kMaxPixels = int64_t{1} << 28;  // refuse absurd sizes instead of allocating
+constexpr int64_t kMaxPixels = kMaxImagePixels;
 
 uint32_t Le32(std::span<const uint8_t> b, size_t at) {
   return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
@@ -52,7 +53,9 @@ StatusOr<Image> DecodePng(const std::string& path) {
   png.format = grey ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
   if (static_cast<int64_t>(png.width) * png.height > kMaxPixels) {
     png_image_free(&png);
-    return InvalidArgumentError(fmt::format("{}: image of {}x{} pixels is too large", path, png.width, png.height));
+    return ResourceExhaustedError(
+        fmt::format("{}: image of {}x{} pixels is more than the {} pixels segpipe reads", path,
+                    png.width, png.height, kMaxPixels));
   }
   Image image{static_cast<int>(png.width), static_cast<int>(png.height), grey ? 1 : 3, {}};
   image.pixels.resize(PNG_IMAGE_SIZE(png));
@@ -78,26 +81,42 @@ void JpegErrorExit(j_common_ptr info) {
   longjmp(error->jump, 1);
 }
 
+// libjpeg's warnings (level -1) would print on stderr and decoding would go on with grey rows
+// ("Premature end of JPEG file"): a damaged file is an error instead, with the same words.
+void JpegEmitMessage(j_common_ptr info, int level) {
+  if (level >= 0) return;  // trace messages
+  JpegError* error = reinterpret_cast<JpegError*>(info->err);
+  if (info->err->num_warnings++ == 0) (*info->err->format_message)(info, error->message);
+}
+
 StatusOr<Image> DecodeJpeg(const std::string& path, std::span<const uint8_t> bytes) {
   jpeg_decompress_struct info;
   JpegError error;
   info.err = jpeg_std_error(&error.manager);
   error.manager.error_exit = JpegErrorExit;
+  error.manager.emit_message = JpegEmitMessage;
   // Everything that lives across setjmp is set up before it, so longjmp leaves no leaks.
   Image image;
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&info);
-    return DataLossError(fmt::format("{}: corrupt JPEG ({})", path, error.message));
+    return DataLossError(fmt::format("{}: truncated or corrupt JPEG ({})", path, error.message));
   }
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&info, TRUE);
+  if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
+    jpeg_destroy_decompress(&info);
+    return UnimplementedError(
+        fmt::format("{}: CMYK JPEG images are not supported; convert it to RGB", path));
+  }
   const bool grey = info.jpeg_color_space == JCS_GRAYSCALE;
   info.out_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&info);
   if (static_cast<int64_t>(info.output_width) * info.output_height > kMaxPixels) {
     jpeg_destroy_decompress(&info);
-    return InvalidArgumentError(fmt::format("{}: image is too large", path));
+    return ResourceExhaustedError(
+        fmt::format("{}: image of {}x{} pixels is more than the {} pixels segpipe reads", path,
+                    info.output_width, info.output_height, kMaxPixels));
   }
   image.width = static_cast<int>(info.output_width);
   image.height = static_cast<int>(info.output_height);
@@ -108,7 +127,10 @@ StatusOr<Image> DecodeJpeg(const std::string& path, std::span<const uint8_t> byt
     jpeg_read_scanlines(&info, &row, 1);
   }
   jpeg_finish_decompress(&info);
+  const bool damaged = error.manager.num_warnings > 0;
   jpeg_destroy_decompress(&info);
+  if (damaged)
+    return DataLossError(fmt::format("{}: truncated or corrupt JPEG ({})", path, error.message));
   return image;
 }
 
@@ -118,9 +140,15 @@ StatusOr<Image> DecodeBmp(std::span<const uint8_t> b) {
   if (b.size() < 26 || b[0] != 'B' || b[1] != 'M') return DataLossError("not a BMP file");
   const uint32_t data_offset = Le32(b, 10);
   const uint32_t header_size = Le32(b, 14);
-  if (header_size < 40 || 14 + static_cast<uint64_t>(header_size) > b.size()) {
+  if (header_size < 40) {
     return UnimplementedError("BMP with a " + std::to_string(header_size) +
-                         "-byte header (only Windows BMP headers of 40 bytes or more are supported)");
+                              "-byte header (only Windows BMP headers of 40 bytes or more are "
+                              "supported); convert it to a 24-bit BMP, PNG or JPEG");
+  }
+  if (14 + static_cast<uint64_t>(header_size) > b.size()) {
+    return DataLossError(
+        fmt::format("BMP is truncated: its {}-byte header needs {} bytes, the file has {}",
+                    header_size, 14 + static_cast<uint64_t>(header_size), b.size()));
   }
   const int32_t width = static_cast<int32_t>(Le32(b, 18));
   const int32_t raw_height = static_cast<int32_t>(Le32(b, 22));
@@ -188,9 +216,7 @@ StatusOr<Image> DecodeBmp(std::span<const uint8_t> b) {
 }
 
 StatusOr<Image> ReadImageFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return NotFoundError(fmt::format("{}: cannot open the image", path));
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  SEGPIPE_ASSIGN_OR_RETURN(const std::vector<uint8_t> bytes, ReadFileBytes(path, "image"));
   if (bytes.size() >= 2 && bytes[0] == 'B' && bytes[1] == 'M') {
     StatusOr<Image> image = DecodeBmp(bytes);
     if (!image.ok()) return image.status().WithContext(path);

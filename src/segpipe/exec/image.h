@@ -18,6 +18,10 @@
 
 namespace segpipe {
 
+// The most pixels an image may have (RESOURCE_EXHAUSTED above): absurd sizes in a header are
+// refused instead of allocated.
+inline constexpr int64_t kMaxImagePixels = int64_t{1} << 28;
+
 // Interleaved 8-bit pixels, rows top to bottom; channels is 1 (grey) or 3 (RGB).
 struct Image {
   int width = 0;

@@ -1,12 +1,14 @@
 // Latency summaries, digests, dequantized values and top-K classes (see inference_report.h).
 #include "segpipe/exec/inference_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 
-#include <fmt/format.h>
+#include "segpipe/core/file_io.h"
 
 namespace segpipe {
 
@@ -74,8 +76,9 @@ StatusOr<std::vector<ClassScore>> TopK(const Tensor& scores, std::span<const uin
 }
 
 StatusOr<std::vector<std::string>> ReadLabels(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFoundError(fmt::format("{}: cannot open the label file", path));
+  SEGPIPE_ASSIGN_OR_RETURN(const std::vector<uint8_t> bytes,
+                           ReadFileBytes(path, "label file", kMaxLabelFileBytes));
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
   std::vector<std::string> labels;
   std::string line;
   while (std::getline(in, line)) {

@@ -40,6 +40,8 @@ struct ClassScore {
 StatusOr<std::vector<ClassScore>> TopK(const Tensor& scores, std::span<const uint8_t> bytes, int k);
 
 // Reads a label file: line i (0-based) names class i; trailing "\r" is dropped.
+// The largest label file ReadLabels reads (a label per line; ImageNet's is 10 KiB).
+inline constexpr int64_t kMaxLabelFileBytes = int64_t{64} << 20;
 StatusOr<std::vector<std::string>> ReadLabels(const std::string& path);
 
 }  // namespace segpipe

@@ -303,6 +303,24 @@ std::vector<int> LastReaders(const Model& model) {
 
 }  // namespace
 
+int FirstStatefulOp(const Model& model, int32_t* state_tensor, int first_op, int last_op) {
+  std::vector<bool> defined(model.tensors.size(), false);
+  for (int32_t t : model.inputs)
+    if (ValidIndex(model, t)) defined[static_cast<size_t>(t)] = true;
+  for (const Op& op : model.ops)
+    for (int32_t t : op.outputs)
+      if (ValidIndex(model, t)) defined[static_cast<size_t>(t)] = true;
+  const int end = last_op < 0 ? static_cast<int>(model.ops.size()) - 1 : last_op;
+  for (int i = std::max(first_op, 0); i <= end; ++i)
+    for (int32_t t : model.ops[static_cast<size_t>(i)].inputs)
+      if (ValidIndex(model, t) && !defined[static_cast<size_t>(t)] &&
+          !model.tensor(t).is_constant) {
+        if (state_tensor != nullptr) *state_tensor = t;
+        return i;
+      }
+  return -1;
+}
+
 StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op) {
   const int num_ops = static_cast<int>(model.ops.size());
   if (first_op < 0 || last_op >= num_ops || first_op > last_op)
@@ -312,6 +330,13 @@ StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op) {
   for (int i = first_op; i <= last_op; ++i)
     for (int32_t t : model.ops[i].outputs) produced_inside[t] = true;
   const std::vector<int> last_reader = LastReaders(model);
+  int32_t state = -1;
+  const int stateful = FirstStatefulOp(model, &state, first_op, last_op);
+  if (stateful >= 0)
+    return UnimplementedError(fmt::format(
+        "{} keeps state between inferences in tensor '{}'; a model with stateful ops cannot be "
+        "cut into segments or run as a pipeline",
+        OpLabel(model, static_cast<size_t>(stateful)), model.tensor(state).name));
 
   std::vector<int32_t> seg_inputs, seg_outputs;
   std::vector<bool> used(model.tensors.size(), false);

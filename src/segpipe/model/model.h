@@ -158,7 +158,15 @@ std::string QuantizationKind(const Tensor& tensor);
 // inside the range that are read after last_op or are model outputs, in production order.
 // Tensors produced before the range and consumed after it are NOT part of this segment; a
 // pipeline forwards them (see SegmentBoundaries). Only constants the segment uses are copied.
+// Fails (UNIMPLEMENTED) when an op of the range keeps state (see FirstStatefulOp).
 StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op);
+
+// The first op in [first_op, last_op] (all ops by default) that reads a tensor which is neither
+// a constant, a model input nor any op's output: state kept between inferences, like the cell
+// of UNIDIRECTIONAL_SEQUENCE_LSTM. Cutting would turn it into a segment input nobody feeds.
+// -1 when there is none; *state_tensor receives the tensor.
+int FirstStatefulOp(const Model& model, int32_t* state_tensor = nullptr, int first_op = 0,
+                    int last_op = -1);
 
 // A *layer*, as the paper and the Edge TPU compiler count them: a weighted op (CONV_2D,
 // DEPTHWISE_CONV_2D, FULLY_CONNECTED) together with the unweighted ops that follow it up to the

@@ -2,16 +2,17 @@
 // in its non-throwing mode and every field is type-checked before use.
 #include "segpipe/partition/plan_file.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
+
+#include "segpipe/core/file_io.h"
+#include "segpipe/core/sha256.h"
 
 namespace segpipe {
 namespace {
 
 constexpr std::string_view kFormat = "segpipe-plan";
 constexpr int kVersion = 1;
+constexpr int64_t kMaxPlanFileBytes = int64_t{64} << 20;
 
 Status FieldError(size_t segment, std::string_view field) {
   return InvalidArgumentError(fmt::format(
@@ -37,13 +38,17 @@ nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
   for (size_t k = 0; k < plan.partition.segments.size(); ++k) {
     const Segment& s = plan.partition.segments[k];
     const SegmentProfile& p = plan.segments[k];
-    segments.push_back({{"first_op", s.first_op},
-                        {"last_op", s.last_op},
-                        {"device", DeviceName(s.device)},
-                        {"replicas", s.replicas},
-                        {"on_chip_bytes", p.on_chip_bytes},
-                        {"off_chip_bytes", p.off_chip_bytes},
-                        {"stage_ms", p.stage_ms}});
+    nlohmann::json seg = {{"first_op", s.first_op},
+                          {"last_op", s.last_op},
+                          {"device", DeviceName(s.device)},
+                          {"replicas", s.replicas},
+                          {"stage_ms", p.stage_ms}};
+    // Parameter placement is an Edge TPU notion: CPU stages have no on-chip/off-chip bytes.
+    if (s.device.kind == StageDevice::Kind::kEdgeTpu) {
+      seg["on_chip_bytes"] = p.on_chip_bytes;
+      seg["off_chip_bytes"] = p.off_chip_bytes;
+    }
+    segments.push_back(std::move(seg));
   }
   j["segments"] = std::move(segments);
   j["objective_value"] = plan.objective_value;
@@ -89,6 +94,13 @@ StatusOr<LoadedPlan> ParsePlanJson(const std::string& text) {
   plan.num_ops = num_ops->get<int>();
   if (auto s = j.find("strategy"); s != j.end() && s->is_string())
     plan.strategy = s->get<std::string>();
+  if (auto m = j.find("model"); m != j.end() && m->is_string())
+    plan.model_path = m->get<std::string>();
+  if (auto h = j.find("model_sha256"); h != j.end()) {
+    if (!h->is_string() || h->get<std::string>().size() != 64)
+      return InvalidArgumentError("plan file: 'model_sha256' must be 64 hex digits");
+    plan.model_sha256 = h->get<std::string>();
+  }
   auto segments = j.find("segments");
   if (segments == j.end() || !segments->is_array() || segments->empty())
     return InvalidArgumentError("plan file: 'segments' must be a non-empty array");
@@ -121,20 +133,42 @@ StatusOr<LoadedPlan> ParsePlanJson(const std::string& text) {
 }
 
 StatusOr<LoadedPlan> LoadPlanFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError(fmt::format("cannot open plan file '{}'", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto plan = ParsePlanJson(buffer.str());
+  StatusOr<std::vector<uint8_t>> bytes = ReadFileBytes(path, "plan file", kMaxPlanFileBytes);
+  if (!bytes.ok()) return bytes.status();
+  auto plan = ParsePlanJson(std::string(bytes->begin(), bytes->end()));
   if (!plan.ok()) return plan.status().WithContext(path);
   return plan;
 }
 
-Status SavePlanFile(const std::string& path, const Plan& plan, int num_ops) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return NotFoundError(fmt::format("cannot write plan file '{}'", path));
-  out << PlanToJson(plan, num_ops).dump(2) << "\n";
-  if (!out) return UnavailableError(fmt::format("writing plan file '{}' failed", path));
+Status SavePlanFile(const std::string& path, const Plan& plan, int num_ops,
+                    const std::string& model_path) {
+  nlohmann::json j = PlanToJson(plan, num_ops);
+  if (!model_path.empty()) SEGPIPE_RETURN_IF_ERROR(AddModelFingerprint(j, model_path));
+  return WriteFileAtomically(path, j.dump(2) + "\n");
+}
+
+Status AddModelFingerprint(nlohmann::json& plan_json, const std::string& model_path) {
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(model_path, "model file"));
+  plan_json["model"] = model_path;
+  plan_json["model_sha256"] = Sha256Hex(bytes);
+  return OkStatus();
+}
+
+Status CheckPlanMatchesModelFile(const LoadedPlan& plan, const std::string& plan_path,
+                                 const std::string& model_path) {
+  if (plan.model_sha256.empty())
+    return InvalidArgumentError(fmt::format(
+        "{}: the plan has no model fingerprint ('model_sha256'), so it cannot be checked against "
+        "{}; write it again with `segpipe plan {} -o {}`",
+        plan_path, model_path, model_path, plan_path));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(model_path, "model file"));
+  const std::string sha = Sha256Hex(bytes);
+  if (sha != plan.model_sha256)
+    return InvalidArgumentError(fmt::format(
+        "{} was made for {} (sha256 {}), not for {} (sha256 {}); make a plan for this model "
+        "with `segpipe plan {} -o PLAN`",
+        plan_path, plan.model_path.empty() ? "another model" : plan.model_path,
+        plan.model_sha256.substr(0, 12), model_path, sha.substr(0, 12), model_path));
   return OkStatus();
 }
 

@@ -1,9 +1,11 @@
 // Plan files: written and read back, and bad files refused with a message.
 #include "segpipe/partition/plan_file.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 
-#include <gtest/gtest.h>
+#include "segpipe/core/file_io.h"
 
 namespace segpipe {
 namespace {
@@ -38,7 +40,10 @@ TEST(PlanFileTest, JsonHasTheDocumentedKeys) {
   for (const char* key : {"strategy", "segments", "time_per_inference_ms", "profiles_taken"})
     EXPECT_TRUE(j.contains(key)) << key;
   for (const char* key : {"first_op", "last_op", "on_chip_bytes", "off_chip_bytes", "stage_ms"})
-    EXPECT_TRUE(j["segments"][0].contains(key)) << key;
+    EXPECT_TRUE(j["segments"][1].contains(key)) << key;
+  // Parameter placement is an Edge TPU notion: the CPU stage has none.
+  EXPECT_FALSE(j["segments"][0].contains("on_chip_bytes"));
+  EXPECT_TRUE(j["segments"][0].contains("stage_ms"));
   EXPECT_EQ(j["devices"], "cpu:1,edgetpu:2");
 }
 
@@ -76,6 +81,31 @@ TEST(PlanFileTest, ChecksThePlanAgainstTheModel) {
   EXPECT_EQ(CheckPlanFitsModel(*loaded, model).code(), StatusCode::kInvalidArgument);
   model.ops.resize(9);
   EXPECT_TRUE(CheckPlanFitsModel(*loaded, model).ok());
+}
+
+TEST(PlanFileTest, FingerprintBindsThePlanToItsModelFile) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "segpipe_plan_fingerprint";
+  std::filesystem::create_directories(dir);
+  const std::string a = (dir / "a.tflite").string(), b = (dir / "b.tflite").string();
+  ASSERT_TRUE(WriteFileAtomically(a, std::string_view("model a")).ok());
+  ASSERT_TRUE(WriteFileAtomically(b, std::string_view("model b")).ok());
+  const std::string path = (dir / "plan.json").string();
+  ASSERT_TRUE(SavePlanFile(path, SamplePlan(), 9, a).ok());
+  auto loaded = LoadPlanFile(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->model_path, a);
+  EXPECT_EQ(loaded->model_sha256.size(), 64u);
+  EXPECT_TRUE(CheckPlanMatchesModelFile(*loaded, path, a).ok());
+  const Status other = CheckPlanMatchesModelFile(*loaded, path, b);
+  EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(other.message().find("a.tflite"), std::string::npos) << other.message();
+  EXPECT_NE(other.message().find("b.tflite"), std::string::npos) << other.message();
+  // A plan without a fingerprint cannot be checked, so it is refused with how to remake it.
+  auto bare = ParsePlanJson(PlanToJson(SamplePlan(), 9).dump());
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(CheckPlanMatchesModelFile(*bare, path, a).code(), StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

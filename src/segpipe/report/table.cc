@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include "segpipe/core/file_io.h"
 
 namespace segpipe::report {
 namespace {
@@ -116,11 +116,7 @@ std::string ToMarkdown(const Table& table) {
 }
 
 Status WriteTextFile(const std::string& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) return InvalidArgumentError(fmt::format("cannot write {}", path));
-  return OkStatus();
+  return WriteFileAtomically(path, text);
 }
 
 }  // namespace segpipe::report

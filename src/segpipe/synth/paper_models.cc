@@ -142,6 +142,23 @@ Status Positive(std::string_view what, int value) {
   return InvalidArgumentError(fmt::format("{} must be at least 1, got {}", what, value));
 }
 
+// Refuses sizes whose weights (held in float while synthesizing, then int8) or activations could
+// not be allocated, before anything is: a typo like --hidden 100000000 gets a message, not an
+// out-of-memory abort.
+Status CheckSynthSize(int64_t parameters, int64_t activation_elements, std::string_view flags) {
+  if (parameters > kMaxSynthParameters)
+    return ResourceExhaustedError(fmt::format(
+        "{} give {} weights, more than the {} a synthetic model may have (weights are held in "
+        "float while synthesizing); use smaller values",
+        flags, parameters, kMaxSynthParameters));
+  if (activation_elements > kMaxSynthActivationElements)
+    return ResourceExhaustedError(fmt::format(
+        "{} give a layer output of {} values, more than the {} a synthetic model may have; use "
+        "smaller values",
+        flags, activation_elements, kMaxSynthActivationElements));
+  return OkStatus();
+}
+
 }  // namespace
 
 std::vector<std::vector<float>> RepresentativeInputs(int64_t size, int count, uint64_t seed) {
@@ -167,6 +184,14 @@ StatusOr<SynthModel> SynthesizeFc(const FcConfig& c) {
   SEGPIPE_RETURN_IF_ERROR(Positive("--outputs", c.outputs));
   if (c.calibration_inputs < 0)
     return InvalidArgumentError("--calibration-inputs must not be negative");
+  {
+    const int64_t hidden = c.hidden, inputs = c.inputs, outputs = c.outputs;
+    const int64_t parameters =
+        c.layers == 1 ? inputs * outputs
+                      : inputs * hidden + (c.layers - 2) * hidden * hidden + hidden * outputs;
+    SEGPIPE_RETURN_IF_ERROR(CheckSynthSize(parameters, std::max({hidden, inputs, outputs}),
+                                           "--hidden, --layers, --inputs and --outputs"));
+  }
   SynthModel out;
   out.float_net.input_shape = {c.inputs};
   SeededRandom random(c.seed);
@@ -196,6 +221,12 @@ StatusOr<SynthModel> SynthesizeConv(const ConvConfig& c) {
     return InvalidArgumentError(fmt::format("--kernel must be odd for SAME padding, got {}", c.kernel));
   if (c.calibration_inputs < 0)
     return InvalidArgumentError("--calibration-inputs must not be negative");
+  {
+    const int64_t f = c.filters, k2 = int64_t{c.kernel} * c.kernel, area = int64_t{c.size} * c.size;
+    const int64_t parameters = k2 * c.channels * f + (c.layers - 1) * k2 * f * f;
+    SEGPIPE_RETURN_IF_ERROR(CheckSynthSize(parameters, area * std::max<int64_t>(f, c.channels),
+                                           "--filters, --layers, --size, --channels and --kernel"));
+  }
   SynthModel out;
   out.float_net.input_shape = {c.size, c.size, c.channels};
   SeededRandom random(c.seed);

@@ -36,6 +36,12 @@ namespace segpipe::synth {
 //    only placement and timing matter.
 inline constexpr int kConverterCalibrationInputs = 100;
 
+// Limits of SynthesizeFc/SynthesizeConv (RESOURCE_EXHAUSTED above them): 256 Mi weights (1 GiB
+// in float while synthesizing) and 256 Mi values per layer
+// output.
+inline constexpr int64_t kMaxSynthParameters = int64_t{1} << 28;
+inline constexpr int64_t kMaxSynthActivationElements = int64_t{1} << 28;
+
 struct FcConfig {
   int hidden = 100;   // n
   int layers = 5;     // L >= 1 (L == 1: a single linear layer inputs -> outputs)

@@ -3,6 +3,8 @@
 // order, producers) by ValidateAndSortModel.
 #include "segpipe/tflite/reader.h"
 
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,9 +16,7 @@
 #include <iterator>
 #include <type_traits>
 
-#include <fmt/format.h>
-#include <flatbuffers/flatbuffers.h>
-
+#include "segpipe/core/file_io.h"
 #include "segpipe/tflite/schema_generated.h"
 #include "segpipe/tflite/schema_mapping.h"
 
@@ -391,17 +391,7 @@ StatusOr<Model> ReadTflite(std::span<const uint8_t> bytes, const TfliteReadOptio
 }
 
 StatusOr<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return NotFoundError(fmt::format("{}: no such file (check the path)", path));
-    return DataLossError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  }
-  if (S_ISDIR(st.st_mode)) return DataLossError(fmt::format("{}: is a directory, not a model file; pass the .tflite file itself", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return DataLossError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return DataLossError(fmt::format("{}: read error", path));
-  return bytes;
+  return segpipe::ReadFileBytes(path, "model file", kMaxInputFileBytes);
 }
 
 StatusOr<Model> ReadTfliteFile(const std::string& path, const TfliteReadOptions& options) {

@@ -1,15 +1,16 @@
 // Graph IR -> TFLite flatbuffer; the inverse of reader.cc, using the same mapping tables.
 #include "segpipe/tflite/writer.h"
 
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <tuple>
 
-#include <fmt/format.h>
-#include <flatbuffers/flatbuffers.h>
-
+#include "segpipe/core/file_io.h"
 #include "segpipe/tflite/schema_generated.h"
 #include "segpipe/tflite/schema_mapping.h"
 
@@ -173,12 +174,7 @@ StatusOr<std::vector<uint8_t>> WriteTflite(const Model& model) {
 Status WriteTfliteFile(const Model& model, const std::string& path) {
   StatusOr<std::vector<uint8_t>> bytes = WriteTflite(model);
   if (!bytes.ok()) return bytes.status().WithContext(path);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return NotFoundError(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
-  out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
-  out.close();
-  if (!out) return UnavailableError(fmt::format("{}: write failed: {}", path, std::strerror(errno)));
-  return OkStatus();
+  return WriteFileAtomically(path, *bytes);
 }
 
 }  // namespace segpipe
