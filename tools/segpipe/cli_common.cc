@@ -13,6 +13,7 @@
 #include "segpipe/core/file_io.h"
 #include "segpipe/exec/image.h"
 #include "segpipe/exec/inference_report.h"
+#include "segpipe/pipeline/run.h"
 #include "segpipe/synth/paper_models.h"
 #include "segpipe/tflite/inspect.h"
 
