@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "segpipe/device/cpu_op_cost.h"
 #include "segpipe/device/edgetpu_calibration.h"
 #include "segpipe/device/edgetpu_real_models_report.h"
 
@@ -283,6 +284,8 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
                       100 * (predicted - p.measured_ms) / p.measured_ms);
   }
   md += RealModelsReportMarkdown(kEdgeTpuTrainingPairsDir, s);
+  md += "\n";
+  md += CpuOpCostReportMarkdown(kPaperMeasuredDir);
   return md;
 }
 

@@ -168,13 +168,14 @@ struct SegmentTiming {
 SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec);
 
 // Host CPU time of the ops a segment leaves on the CPU (SegmentPlacement::cpu_ops), from a
-// throughput model of one host core running TFLite's int8 kernels: MACs at the rate of the
-// paper's CPU measurements (conv_cpu_1thread.csv: 160 M MACs in 9.5 ms), output bytes at
-// memory-bound rate, plus a fixed cost per op (kernel dispatch).
+// throughput model of one host core running TFLite's int8 kernels: a rate per MAC, per output
+// byte and per op. The defaults are the fit on the paper's single-thread CPU measurements
+// (FitCpuOpCostModel, cpu_op_cost.h; checked by cpu_op_cost_test, shown in
+// docs/edgetpu-model.md).
 struct CpuOpCostModel {
-  double ns_per_mac = 0.0595;       // 1 / 16.8 GMAC/s
-  double ns_per_output_byte = 1.0;  // element-wise and resampling kernels
-  double ns_per_op = 2000;
+  double ns_per_mac = 0.0543289;
+  double ns_per_output_byte = 7.6266;
+  double ns_per_op = 0;
 };
 double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
                         const CpuOpCostModel& cpu = {});
