@@ -28,27 +28,31 @@ std::string MeasuredDir(const std::string& dir) {
   return dir;
 }
 
-std::array<double, 3> Features(const CpuOpCostPoint& p) {
-  return {static_cast<double>(p.macs), static_cast<double>(p.output_bytes),
-          static_cast<double>(p.num_ops)};
+constexpr int kCoefficients = 4;
+using Vec = std::array<double, kCoefficients>;
+
+Vec Features(const CpuOpCostPoint& p) {
+  return {static_cast<double>(p.macs), static_cast<double>(p.weight_bytes),
+          static_cast<double>(p.output_bytes), static_cast<double>(p.num_ops)};
 }
 
-CpuOpCostModel FromCoefficients(const std::array<double, 3>& c) {
-  return {.ns_per_mac = c[0], .ns_per_output_byte = c[1], .ns_per_op = c[2]};
+CpuOpCostModel FromCoefficients(const Vec& c) {
+  return {.ns_per_mac = c[0], .ns_per_weight_byte = c[1], .ns_per_output_byte = c[2],
+          .ns_per_op = c[3]};
 }
 
 // Least squares on relative error over the coefficients in `free` (others 0): each row divided
 // by its measured time, normal equations solved by Gaussian elimination with partial pivoting.
-bool SolveRelative(const std::vector<CpuOpCostPoint>& points, const std::array<bool, 3>& free,
-                   std::array<double, 3>* out) {
+bool SolveRelative(const std::vector<CpuOpCostPoint>& points,
+                   const std::array<bool, kCoefficients>& free, Vec* out) {
   std::vector<int> idx;
-  for (int k = 0; k < 3; ++k)
+  for (int k = 0; k < kCoefficients; ++k)
     if (free[static_cast<size_t>(k)]) idx.push_back(k);
   const size_t n = idx.size();
   std::vector<std::vector<double>> a(n, std::vector<double>(n + 1, 0));
   for (const CpuOpCostPoint& p : points) {
     const double y = p.measured_ms * 1e6;
-    const std::array<double, 3> f = Features(p);
+    const Vec f = Features(p);
     for (size_t i = 0; i < n; ++i) {
       const double xi = f[static_cast<size_t>(idx[i])] / y;
       for (size_t j = 0; j < n; ++j) a[i][j] += xi * f[static_cast<size_t>(idx[j])] / y;
@@ -67,7 +71,7 @@ bool SolveRelative(const std::vector<CpuOpCostPoint>& points, const std::array<b
       for (size_t k = c; k <= n; ++k) a[r][k] -= m * a[c][k];
     }
   }
-  *out = {0, 0, 0};
+  *out = {};
   for (size_t i = 0; i < n; ++i) (*out)[static_cast<size_t>(idx[i])] = a[i][n] / a[i][i];
   return true;
 }
@@ -102,6 +106,7 @@ StatusOr<std::vector<CpuOpCostPoint>> BuildCpuOpCostPoints(const std::string& me
       for (const Op& op : synth->model.ops) {
         const OpCost cost = ComputeOpCost(synth->model, op);
         p.macs += cost.macs;
+        p.weight_bytes += cost.weight_bytes;
         p.output_bytes += cost.output_bytes;
         ++p.num_ops;
       }
@@ -114,17 +119,20 @@ StatusOr<std::vector<CpuOpCostPoint>> BuildCpuOpCostPoints(const std::string& me
 }
 
 double PredictCpuMs(const CpuOpCostPoint& point, const CpuOpCostModel& model) {
-  return EstimateCpuOpsNs(point.macs, point.output_bytes, point.num_ops, model) * 1e-6;
+  return EstimateCpuOpsNs(point.macs, point.weight_bytes, point.output_bytes, point.num_ops,
+                          model) *
+         1e-6;
 }
 
 StatusOr<CpuOpCostFit> FitCpuOpCostModel(const std::vector<CpuOpCostPoint>& points) {
-  if (points.size() < 3)
-    return InvalidArgumentError(
-        fmt::format("fitting the CPU op cost needs at least 3 rows, got {}", points.size()));
+  if (points.size() < kCoefficients)
+    return InvalidArgumentError(fmt::format(
+        "fitting the CPU op cost needs at least {} rows, got {}", kCoefficients, points.size()));
   // Active set: drop a coefficient the unconstrained fit makes negative and refit.
-  std::array<bool, 3> free = {true, true, true};
-  std::array<double, 3> c{};
-  for (int round = 0; round < 3; ++round) {
+  std::array<bool, kCoefficients> free;
+  free.fill(true);
+  Vec c{};
+  for (int round = 0; round < kCoefficients; ++round) {
     if (!SolveRelative(points, free, &c))
       return InvalidArgumentError("the CPU rows do not determine the CPU op cost");
     const auto worst = std::min_element(c.begin(), c.end());
@@ -160,7 +168,8 @@ std::string CpuOpCostReportMarkdown(const std::string& measured_dir) {
       "released.\n\n";
   md +=
       "```\n"
-      "t_cpu = ns_per_mac x MACs + ns_per_output_byte x output bytes + ns_per_op x ops\n"
+      "t_cpu = ns_per_mac x MACs + ns_per_weight_byte x weight bytes\n"
+      "      + ns_per_output_byte x output bytes + ns_per_op x ops\n"
       "```\n\n";
   md += fmt::format(
       "Fitted (least squares on relative error) on the authors' single-thread CPU runs of the "
@@ -170,6 +179,8 @@ std::string CpuOpCostReportMarkdown(const std::string& measured_dir) {
   md += "| coefficient | fitted | default (`CpuOpCostModel`) |\n|---|---:|---:|\n";
   md +=
       fmt::format("| ns per MAC | {:.5f} | {:.5f} |\n", fit->model.ns_per_mac, defaults.ns_per_mac);
+  md += fmt::format("| ns per weight byte | {:.5f} | {:.5f} |\n", fit->model.ns_per_weight_byte,
+                    defaults.ns_per_weight_byte);
   md += fmt::format("| ns per output byte | {:.4f} | {:.4f} |\n", fit->model.ns_per_output_byte,
                     defaults.ns_per_output_byte);
   md +=
@@ -187,13 +198,13 @@ std::string CpuOpCostReportMarkdown(const std::string& measured_dir) {
   }
   md +=
       "\nConvolutions reuse each weight across pixels (compute-bound); the FC models read every "
-      "weight once per inference (memory-bound at large n), which one rate per MAC fitted on both "
-      "families does not carry: FC rows are the misses.\n";
-  md +=
-      "\nThe CPU ops of real models are mostly resampling and element-wise kernels (e.g. "
-      "RESIZE_BILINEAR, ARGMAX); the per-byte and per-op terms carry them, fitted on the "
-      "same host. Every profile (model, simulate, mixed) and `run` time a segment's CPU ops with "
-      "this model, so a plan's stage times and the runs of it agree.\n";
+      "weight once per inference (memory-bound at large n), which the per-weight-byte rate "
+      "carries. The CPU ops of real models are mostly resampling and element-wise kernels (e.g. "
+      "RESIZE_BILINEAR, ARG_MAX): no measured row is bound by the bytes it writes, so when the "
+      "fit leaves the output-byte rate at 0 such ops cost their MACs (interpolation, "
+      "comparisons) and the per-op cost only. Every profile (model, simulate, mixed) and `run` "
+      "time a segment's CPU ops with this model, so a plan's stage times and the runs of it "
+      "agree.\n";
   return md;
 }
 

@@ -3,7 +3,8 @@
 // fc_cpu_1thread.csv), and its section of the calibration report (docs/edgetpu-model.md).
 //
 // Each row is stood for by our synthesized model of the same shape (shape-only calibration); the
-// model's time is linear in its three coefficients (ns per MAC, per output byte, per op), so the
+// model's time is linear in its four coefficients (ns per MAC, per weight byte, per output byte,
+// per op), so the
 // fit is a linear least squares on relative error (the rows span three orders of magnitude),
 // with any coefficient the data would make negative held at 0. Deterministic: the fit reads
 // data, never a clock, so the generated report is reproducible.
@@ -27,6 +28,7 @@ struct CpuOpCostPoint {
   PaperFamily family = PaperFamily::kFc;
   int size = 0;
   int64_t macs = 0;          // ComputeOpCost over our model's ops
+  int64_t weight_bytes = 0;  // constant bytes the ops read
   int64_t output_bytes = 0;  // bytes all ops write
   int num_ops = 0;
   double measured_ms = 0;
