@@ -7,6 +7,7 @@
 #include <map>
 
 #include "segpipe/core/statistics.h"
+#include "segpipe/device/cpu_op_cost.h"
 #include "segpipe/device/edgetpu_calibration.h"
 #include "segpipe/device/edgetpu_calibration_findings.h"
 #include "segpipe/device/edgetpu_real_models_report.h"
@@ -417,6 +418,8 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
                       p.measured_ms, predicted, 100 * (predicted - p.measured_ms) / p.measured_ms);
   }
   md += RealModelsReportMarkdown(kEdgeTpuTrainingPairsDir, s);
+  md += "\n";
+  md += CpuOpCostReportMarkdown(kPaperMeasuredDir);
   return md;
 }
 

@@ -222,10 +222,12 @@ StatusOr<SegmentPlacement> PlaceSegment(const Model& model, const PlacementIndex
   for (int op : p.cpu_ops) {
     const OpCost cost = ComputeOpCost(model, model.ops[static_cast<size_t>(op)]);
     p.cpu_op_macs += cost.macs;
+    p.cpu_op_weight_bytes += cost.weight_bytes;
     p.cpu_op_output_bytes += cost.output_bytes;
   }
   p.cpu_ops_ns =
-      EstimateCpuOpsNs(p.cpu_op_macs, p.cpu_op_output_bytes, static_cast<int>(p.cpu_ops.size()));
+      EstimateCpuOpsNs(p.cpu_op_macs, p.cpu_op_weight_bytes, p.cpu_op_output_bytes,
+                       static_cast<int>(p.cpu_ops.size()));
   const int device_last_op = mapping.end_op - 1;
 
   // Segment inputs: non-constant tensors read inside but produced outside the range (each
@@ -347,10 +349,11 @@ StatusOr<SegmentTiming> EstimateSegmentTiming(const Model& model, int first_op, 
   return EstimateSegmentTiming(placement, spec);
 }
 
-double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
+double EstimateCpuOpsNs(int64_t macs, int64_t weight_bytes, int64_t output_bytes, int num_ops,
                         const CpuOpCostModel& cpu) {
   if (num_ops <= 0) return 0;
   return static_cast<double>(macs) * cpu.ns_per_mac +
+         static_cast<double>(weight_bytes) * cpu.ns_per_weight_byte +
          static_cast<double>(output_bytes) * cpu.ns_per_output_byte + num_ops * cpu.ns_per_op;
 }
 

@@ -138,6 +138,7 @@ struct SegmentPlacement {
   std::vector<int> cpu_ops;         // model op indices, ascending
   int num_edgetpu_ops = 0;          // num_ops - cpu_ops.size()
   int64_t cpu_op_macs = 0;          // MACs of cpu_ops
+  int64_t cpu_op_weight_bytes = 0;  // constant (weight and bias) bytes cpu_ops read
   int64_t cpu_op_output_bytes = 0;  // bytes the cpu_ops write
   // Host CPU time of cpu_ops per invocation (EstimateCpuOpsNs); a stage's time is the device's
   // plus this.
@@ -186,15 +187,18 @@ struct SegmentTiming {
 SegmentTiming EstimateSegmentTiming(const SegmentPlacement& placement, const EdgeTpuSpec& spec);
 
 // Host CPU time of the ops a segment leaves on the CPU (SegmentPlacement::cpu_ops), from a
-// throughput model of one host core running TFLite's int8 kernels: MACs at the rate of the
-// paper's CPU measurements (conv_cpu_1thread.csv: 160 M MACs in 9.5 ms), output bytes at
-// memory-bound rate, plus a fixed cost per op (kernel dispatch).
+// throughput model of one host core running TFLite's int8 kernels: a rate per MAC, per weight
+// byte read (an FC layer reads each weight once per inference, a convolution reuses it across
+// pixels), per output byte and per op. The defaults are the fit on the paper's single-thread CPU measurements
+// (FitCpuOpCostModel, cpu_op_cost.h; checked by cpu_op_cost_test, shown in
+// docs/edgetpu-model.md).
 struct CpuOpCostModel {
-  double ns_per_mac = 0.0595;       // 1 / 16.8 GMAC/s
-  double ns_per_output_byte = 1.0;  // element-wise and resampling kernels
-  double ns_per_op = 2000;
+  double ns_per_mac = 0.0528946;
+  double ns_per_weight_byte = 0.06533;
+  double ns_per_output_byte = 0;
+  double ns_per_op = 44.7443;
 };
-double EstimateCpuOpsNs(int64_t macs, int64_t output_bytes, int num_ops,
+double EstimateCpuOpsNs(int64_t macs, int64_t weight_bytes, int64_t output_bytes, int num_ops,
                         const CpuOpCostModel& cpu = {});
 // Times a streamed layer's weights cross the link per inference: 1, or for a conv-like layer
 // the number of spatial tiles its input + output activations need (restream_tile_budget_bytes).

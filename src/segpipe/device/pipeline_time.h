@@ -50,8 +50,9 @@ struct PipelineTime {
 PipelineTime EstimatePipelineTime(std::span<const PipelineStageTime> stages,
                                   const PipelineOverheads& overheads);
 
-// A modelled Edge TPU stage's time under `host`: device time, the host's work per stage and the
-// hand-off out of the stage.
+// A modelled Edge TPU stage's time under `host`: device time (the Edge TPU's service time plus
+// the host CPU time of the ops the segment leaves on the CPU, SegmentPlacement::cpu_ops_ns), the
+// host's work per stage and the hand-off out of the stage.
 double StageTimeNs(double device_ns, const HostProfile& host);
 // The host profile's once-per-pipeline costs, in ns.
 PipelineOverheads HostOverheadsNs(const HostProfile& host);

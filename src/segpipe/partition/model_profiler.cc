@@ -17,7 +17,8 @@ StatusOr<SegmentProfile> ModelProfiler::ProfileUncached(int first_op, int last_o
                            PlaceSegment(model_, index_, first_op, last_op, spec_));
   const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
   SegmentProfile profile;
-  profile.stage_ms = StageTimeNs(timing.total_ns(), host_) * 1e-6;
+  // The CPU ops run on the stage's thread after the Edge TPU subgraph returns (EdgeTpuSimStage).
+  profile.stage_ms = StageTimeNs(timing.total_ns() + placement.cpu_ops_ns, host_) * 1e-6;
   profile.on_chip_bytes = placement.on_chip_bytes;
   profile.off_chip_bytes = placement.off_chip_bytes;
   return profile;

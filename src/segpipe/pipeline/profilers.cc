@@ -44,7 +44,8 @@ StatusOr<SegmentProfile> SimulatedProfiler::ProfileUncached(int first_op, int la
   // One input through the stage: its phases (host work, device time) and the hand-off out of
   // it, which is what the stage adds to a pipeline's fill time and, at the bottleneck, to its
   // period (as StageTimeNs counts it).
-  const SimStage stage = EdgeTpuSimStage(timing, host_, /*shared_host_link=*/false);
+  const SimStage stage =
+      EdgeTpuSimStage(timing, placement.cpu_ops_ns, host_, /*shared_host_link=*/false);
   SegmentProfile profile;
   profile.stage_ms =
       static_cast<double>(stage.service_ns() + std::llround(host_.per_hop_ns)) * 1e-6;
@@ -57,9 +58,10 @@ StatusOr<double> SimulatedProfiler::TimePipelineUncachedMs(const Partition& part
   std::vector<SimStage> stages;
   for (const Segment& s : partition.segments) {
     SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kEdgeTpu, "simulate"));
-    SEGPIPE_ASSIGN_OR_RETURN(SegmentTiming t,
-                             EstimateSegmentTiming(model_, s.first_op, s.last_op, spec_));
-    stages.push_back(EdgeTpuSimStage(t, host_, /*shared_host_link=*/false, s.replicas));
+    SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement p,
+                             PlaceSegment(model_, s.first_op, s.last_op, spec_));
+    stages.push_back(EdgeTpuSimStage(EstimateSegmentTiming(p, spec_), p.cpu_ops_ns, host_,
+                                     /*shared_host_link=*/false, s.replicas));
   }
   SimConfig config = PipelineSimConfig(std::move(stages), host_, queue_capacity_);
   SEGPIPE_ASSIGN_OR_RETURN(SimResult r, SimulateBatch(config, batch));

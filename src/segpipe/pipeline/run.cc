@@ -229,7 +229,8 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   for (int i = 0; i < num_stages; ++i) {
     StageReport& st = report.stages[static_cast<size_t>(i)];
     if (st.kind != DeviceKind::kCpu) {
-      sim_stages.push_back(EdgeTpuSimStage(compiled.segments[static_cast<size_t>(i)].timing, host,
+      const CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
+      sim_stages.push_back(EdgeTpuSimStage(seg.timing, seg.placement.cpu_ops_ns, host,
                                            config.shared_host_link, st.replicas));
       for (SimPhase& p : sim_stages.back().phases)
         p.duration_ns = std::llround(static_cast<double>(p.duration_ns) * scale);

@@ -356,7 +356,7 @@ StatusOr<SimResult> SimulateStream(const SimConfig& config, int64_t inputs, SimT
   return Simulation(config, inputs, /*batch=*/false).Run(trace);
 }
 
-SimStage EdgeTpuSimStage(const SegmentTiming& timing, const HostProfile& host,
+SimStage EdgeTpuSimStage(const SegmentTiming& timing, double cpu_ops_ns, const HostProfile& host,
                          bool shared_host_link, int replicas) {
   SimStage stage;
   stage.replicas = replicas;
@@ -370,6 +370,7 @@ SimStage EdgeTpuSimStage(const SegmentTiming& timing, const HostProfile& host,
   } else {
     stage.phases.push_back(SimPhase{std::llround(timing.total_ns()), -1});
   }
+  if (cpu_ops_ns > 0) stage.phases.push_back(SimPhase{std::llround(cpu_ops_ns), -1});
   return stage;
 }
 
@@ -393,7 +394,7 @@ SimConfig EdgeTpuSimConfig(std::span<const SegmentTiming> stage_timings, const H
                            int queue_capacity) {
   std::vector<SimStage> stages;
   for (const SegmentTiming& timing : stage_timings)
-    stages.push_back(EdgeTpuSimStage(timing, host, /*shared_host_link=*/false));
+    stages.push_back(EdgeTpuSimStage(timing, /*cpu_ops_ns=*/0, host, /*shared_host_link=*/false));
   return PipelineSimConfig(std::move(stages), host, queue_capacity);
 }
 

@@ -93,15 +93,21 @@ inline constexpr int kHostLinkResource = 1;
 // simulator, the threaded runtime's paced devices (PacedPhasesFor converts it), the profilers and
 // the paper sweep. Host work of the profile (on kHostWorkResource when the profile serializes
 // it), then the device time; with a shared host link the segment's link time (EdgeTpuLinkNs) is
-// a phase of its own on kHostLinkResource.
-SimStage EdgeTpuSimStage(const SegmentTiming& timing, const HostProfile& host,
+// a phase of its own on kHostLinkResource. Then, when the segment leaves ops on the CPU
+// (SegmentPlacement::cpu_ops_ns), a phase on the host after the Edge TPU subgraph returns: the
+// interpreter runs those kernels inside its invoke call, which the paper's Python runtime makes
+// with the interpreter lock released (TFLite's Python Invoke lets other threads run), so it is
+// not on kHostWorkResource under either profile; it occupies the stage's thread, as the device
+// work does.
+SimStage EdgeTpuSimStage(const SegmentTiming& timing, double cpu_ops_ns, const HostProfile& host,
                          bool shared_host_link, int replicas = 1);
 // What of one invocation crosses the host link: activations in and out, streamed weights.
 double EdgeTpuLinkNs(const SegmentTiming& timing);
 // The pipeline around its stages under `host`: both shared resources, hand-off and startup.
 SimConfig PipelineSimConfig(std::vector<SimStage> stages, const HostProfile& host,
                             int queue_capacity);
-// A pipeline of modelled Edge TPUs, one per stage, no shared link (the paper's setup).
+// A pipeline of modelled Edge TPUs, one per stage, no shared link (the paper's setup); segments
+// without CPU ops (the paper's families map wholly to the Edge TPU).
 SimConfig EdgeTpuSimConfig(std::span<const SegmentTiming> stage_timings, const HostProfile& host,
                            int queue_capacity);
 
