@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "segpipe/core/statistics.h"
 #include "segpipe/device/cpu_device.h"
 #include "segpipe/pipeline/pipeline.h"
 #include "segpipe/pipeline/sim/simulator.h"
@@ -97,9 +98,8 @@ StatusOr<SegmentProfile> MeasuredProfiler::ProfileUncached(int first_op, int las
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
     if (i >= options_.warmup) times_ms.push_back(took.count());
   }
-  std::nth_element(times_ms.begin(), times_ms.begin() + times_ms.size() / 2, times_ms.end());
   SegmentProfile profile;
-  profile.stage_ms = times_ms[times_ms.size() / 2];
+  profile.stage_ms = Median(std::move(times_ms));
   for (int op = first_op; op <= last_op; ++op)
     profile.off_chip_bytes += ComputeOpCost(model_, model_.ops[op]).weight_bytes;
   return profile;
