@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "segpipe/pipeline/realtime_testutil.h"
 #include "segpipe/pipeline/run.h"
 #include "segpipe/synth/paper_models.h"
 
@@ -21,21 +22,7 @@ namespace {
 constexpr int kTries = 6;
 constexpr double kTolerance = 0.03;
 
-class RunAgreementTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    sched_param param{};
-    param.sched_priority = 10;
-    realtime_ = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
-    std::printf("timing under %s scheduling\n", realtime_ ? "SCHED_FIFO" : "normal");
-  }
-  static void TearDownTestSuite() {
-    sched_param param{};
-    if (realtime_) sched_setscheduler(0, SCHED_OTHER, &param);
-  }
-  static bool realtime_;
-};
-bool RunAgreementTest::realtime_ = false;
+using RunAgreementTest = testing::RealtimeTest;
 
 void ExpectAgreement(const Model& model, const std::string& name, const std::string& split,
                      bool shared_link = false) {
