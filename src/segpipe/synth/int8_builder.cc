@@ -29,9 +29,13 @@ int8_t QuantizeValue(float value, float scale, int64_t zero_point) {
 std::vector<float> SymmetricScales(const std::vector<float>& weights, int channels, size_t inner) {
   const size_t n = static_cast<size_t>(std::max(channels, 1));
   std::vector<float> max_abs(n, 0.0f);
-  for (size_t i = 0; i < weights.size(); ++i) {
-    float& m = max_abs[n == 1 ? 0 : (i / inner) % n];
-    m = std::max(m, std::abs(weights[i]));
+  // Walk the tensor in runs of `inner` elements that share a channel: no division per element
+  // (the paper's sweeps quantize hundreds of millions of weights).
+  const size_t run = n == 1 ? weights.size() : std::max<size_t>(inner, 1);
+  for (size_t begin = 0, block = 0; begin < weights.size(); begin += run, ++block) {
+    float& m = max_abs[n == 1 ? 0 : block % n];
+    const size_t end = std::min(weights.size(), begin + run);
+    for (size_t i = begin; i < end; ++i) m = std::max(m, std::abs(weights[i]));
   }
   for (float& m : max_abs) m = m > 0 ? m / 127.0f : 1.0f;
   return max_abs;
@@ -64,9 +68,13 @@ int32_t Int8ModelBuilder::Weights(std::string name, std::vector<int32_t> shape,
   t.is_constant = true;
   t.data.resize(values.size());
   const size_t n = scales.size();
-  for (size_t i = 0; i < values.size(); ++i)
-    t.data[i] =
-        static_cast<uint8_t>(QuantizeValue(values[i], scales[n == 1 ? 0 : (i / inner) % n], 0));
+  const size_t run = n == 1 ? values.size() : std::max<size_t>(inner, 1);
+  for (size_t begin = 0, block = 0; begin < values.size(); begin += run, ++block) {
+    const float scale = scales[n == 1 ? 0 : block % n];
+    const size_t end = std::min(values.size(), begin + run);
+    for (size_t i = begin; i < end; ++i)
+      t.data[i] = static_cast<uint8_t>(QuantizeValue(values[i], scale, 0));
+  }
   return Add(std::move(t));
 }
 
