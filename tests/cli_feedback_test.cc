@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -86,6 +87,32 @@ TEST_F(CliFeedbackTest, NoProgressOffATerminalOrWithQuiet) {
     const CliResult r = Run(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
+  }
+}
+
+// On a terminal (a pseudo-terminal from util-linux's `script`) a long synth draws its line on
+// stderr, and --quiet keeps it silent there too. The line starts after a second, so the first
+// check applies only when the run took longer than that.
+TEST_F(CliFeedbackTest, ProgressOnATerminalUnlessQuiet) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no `script`";
+  const auto on_terminal = [&](const std::string& extra, double* seconds) {
+    const std::string cmd = std::string("script -qec \"'") + SEGPIPE_CLI_PATH +
+                            "' synth fc --hidden 1000 --calibration-inputs 300 -o '" +
+                            Scratch("t.tflite") + "'" + extra + "\" /dev/null >'" +
+                            Scratch("tty.txt") + "' 2>&1 </dev/null";
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return Slurp(Scratch("tty.txt"));
+  };
+  double seconds = 0;
+  const std::string quiet = on_terminal(" --quiet", &seconds);
+  EXPECT_THAT(quiet, HasSubstr("wrote "));
+  EXPECT_EQ(quiet.find('\r' + std::string("segpipe synth")), std::string::npos) << quiet;
+  const std::string drawn = on_terminal("", &seconds);
+  if (seconds > 1.5) {
+    EXPECT_THAT(drawn, HasSubstr("\rsegpipe synth fc"));
+    EXPECT_THAT(drawn, HasSubstr("done in"));
   }
 }
 
