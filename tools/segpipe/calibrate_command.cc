@@ -7,9 +7,11 @@
 #include <memory>
 #include <string>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/report/progress.h"
 
 namespace segpipe::cli {
 namespace {
@@ -20,8 +22,16 @@ struct CalibrateFlags {
 };
 
 Status Run(const CalibrateFlags& flags) {
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<PaperMeasurement> files,
-                           LoadPaperMeasurements(flags.measured_dir));
+  // The fit needs the measurements (paper only overlays them, and warns when they are missing):
+  // the same NOT_FOUND, with what to pass.
+  StatusOr<std::vector<PaperMeasurement>> loaded = LoadPaperMeasurements(flags.measured_dir);
+  if (!loaded.ok() && loaded.status().code() == StatusCode::kNotFound)
+    return NotFoundError(fmt::format(
+        "--measured {}: {}; calibrate fits the paper's measured CSV files: pass --measured DIR "
+        "(the repository's are in ../shared/paper/measured)",
+        flags.measured_dir, loaded.status().message()));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<PaperMeasurement> files, std::move(loaded));
+  report::BusyIndicator busy("segpipe calibrate", ProgressWanted());
   const CalibrationResult start = DefaultCalibration();
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<CalibrationPoint> points,
                            BuildCalibrationPoints(files, start.spec));
@@ -33,6 +43,7 @@ Status Run(const CalibrateFlags& flags) {
                            FitEdgeTpuModel(points, start, FitOptions{.tie_activation_link = true}));
   const std::vector<CrossValidationRow> cross_validation = CrossValidate(points, start);
   const std::string report = CalibrationReportMarkdown(points, result, tied, cross_validation);
+  busy.Finish();
   if (flags.out.empty()) {
     std::printf("%s", report.c_str());
     return OkStatus();
@@ -58,6 +69,7 @@ void RegisterCalibrate(CLI::App& app, Action* action) {
   cmd->add_option("--measured", flags->measured_dir, "folder with the paper's CSV files")
       ->capture_default_str();
   cmd->add_option("--out", flags->out, "write the Markdown report here (default: stdout)");
+  AddQuietFlag(cmd);
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

@@ -14,11 +14,14 @@
 #include "segpipe/exec/image.h"
 #include "segpipe/exec/inference_report.h"
 #include "segpipe/pipeline/run.h"
+#include "segpipe/report/progress.h"
 #include "segpipe/synth/paper_models.h"
 #include "segpipe/tflite/inspect.h"
 
 namespace segpipe::cli {
 namespace {
+
+bool quiet = false;  // --quiet, wherever it was given (one process, one command)
 
 int EditDistance(std::string_view a, std::string_view b) {
   std::vector<int> row(b.size() + 1);
@@ -248,5 +251,12 @@ void RegisterHelp(CLI::App& app, Action* action) {
     };
   });
 }
+
+void AddQuietFlag(CLI::App* app) {
+  app->add_flag("--quiet", quiet,
+                "no progress feedback on stderr (it is drawn only when stderr is a terminal)");
+}
+
+bool ProgressWanted() { return !quiet && report::StderrIsTerminal(); }
 
 }  // namespace segpipe::cli

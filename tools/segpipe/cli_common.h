@@ -43,6 +43,11 @@ Status CreateOutputDirectory(const std::string& dir, std::string_view flag);
 // such a model cannot be cut into segments, so no pipeline or segment file can be made of it.
 Status CheckModelCanBeCut(const Model& model, const std::string& model_path);
 
+// `--quiet`, on the app (before the subcommand) or on a subcommand whose work can take seconds:
+// no progress feedback. ProgressWanted: draw it (stderr is a terminal and --quiet was not given).
+void AddQuietFlag(CLI::App* app);
+bool ProgressWanted();
+
 // `segpipe help [--markdown]`: the flag reference of every subcommand, generated from the CLI11
 // definitions; docs/cli.md embeds the --markdown output (a test keeps it current).
 void RegisterHelp(CLI::App& app, Action* action);

@@ -18,6 +18,7 @@
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/device/edgetpu_handoff.h"
 #include "segpipe/partition/plan_file.h"
+#include "segpipe/report/progress.h"
 #include "segpipe/tflite/inspect.h"
 #include "segpipe/tflite/reader.h"
 #include "segpipe/tflite/writer.h"
@@ -143,6 +144,8 @@ Status Run(const CompileFlags& flags) {
     SEGPIPE_ASSIGN_OR_RETURN(split.cut_after_layers, PlanCutAfterLayers(plan, model));
     num_segments = static_cast<int>(plan.partition.segments.size());
   }
+  // Large models take seconds to place and to write as segments.
+  report::BusyIndicator busy("segpipe compile", ProgressWanted());
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(model, num_segments, split, EdgeTpuSpec{}));
   if (!flags.output_dir.empty()) {
@@ -165,6 +168,7 @@ Status Run(const CompileFlags& flags) {
                   HandoffReadme(flags.model_path, compiled)));
     SEGPIPE_RETURN_IF_ERROR(files.Commit());
   }
+  busy.Finish();
   if (flags.json) {
     std::printf("%s\n", ToJson(model, compiled, flags).dump(2).c_str());
   } else {
@@ -190,6 +194,7 @@ void RegisterCompile(CLI::App& app, Action* action) {
   cmd->add_option("-o,--output-dir", flags->output_dir,
                   "write <stem>_segment_<k>_of_<S>.tflite (k from 0) and README.txt here");
   cmd->add_flag("--json", flags->json, "print segments as JSON");
+  AddQuietFlag(cmd);
   cmd->add_option("--check-compiled", flags->check_dir,
                   "read the segments in DIR compiled by edgetpu_compiler (*_edgetpu.tflite) and "
                   "print predicted versus actual bytes and CPU ops per segment (no MODEL)");

@@ -46,8 +46,8 @@ nlohmann::ordered_json PipelineRunJson(const RunReport& report, const std::strin
   j["host_profile"] = report.host_profile;
   j["time_per_inference_ms"] = report.time_per_inference_ms;
   j["throughput_per_s"] = report.throughput_per_s;
-  j["latency_ms"] =
-      LatencyJson({report.latency_p50_ms, std::nullopt, report.latency_p99_ms, std::nullopt});
+  j["latency_ms"] = LatencyJson(
+      {report.latency_p50_ms, report.latency_p90_ms, report.latency_p99_ms, report.latency_max_ms});
   if (!report.simulated)
     j["pacing_max_error_us"] = static_cast<double>(report.pacing_max_error_ns) / 1e3;
   j["stages"] = nlohmann::ordered_json::array();

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
       "and run the pieces as a pipeline, choosing the split by profiling."};
   app.require_subcommand(1);
   app.set_version_flag("--version", segpipe::cli::VersionLine());
+  segpipe::cli::AddQuietFlag(&app);
   segpipe::cli::Action action;
   segpipe::cli::RegisterInspect(app, &action);
   segpipe::cli::RegisterRun(app, &action);

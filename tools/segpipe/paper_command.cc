@@ -4,32 +4,75 @@
 // committed output of `--experiment all --out docs/paper`).
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <string>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "segpipe/report/paper_experiments.h"
-#include "segpipe/report/progress.h"
 
 namespace segpipe::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct PaperFlags {
   report::PaperRunOptions options;
   bool no_plots = false;
 };
 
+// Moves the files of a finished run from `staging` into `out` (the same file system: renames).
+Status MoveInto(const fs::path& staging, const fs::path& out,
+                const std::vector<std::string>& files) {
+  for (const std::string& f : files) {
+    std::error_code ec;
+    fs::rename(staging / f, out / f, ec);
+    if (ec)
+      return WriteFailedError(
+          fmt::format("cannot move {} into {}: {}", f, out.string(), ec.message()));
+  }
+  return OkStatus();
+}
+
 Status Run(PaperFlags& flags) {
   report::PaperRunOptions& options = flags.options;
   options.plots = !flags.no_plots;
-  options.progress = report::ProgressBar::StderrIsTerminal();
+  options.progress = ProgressWanted();
   options.binary_path = "/proc/self/exe";  // to find scripts/ and ../shared from any cwd
   options.command = fmt::format("segpipe paper --experiment {} --host-profile {} --out {}",
                                 options.experiment, options.host_profile, options.out_dir);
-  SEGPIPE_ASSIGN_OR_RETURN(report::PaperRunSummary summary, report::RunPaperExperiments(options));
-  std::printf("wrote %zu files to %s in %.1f s\n", summary.files.size(), options.out_dir.c_str(),
-              summary.seconds);
-  if (!summary.plots_drawn) std::printf("plots skipped: %s\n", summary.plot_note.c_str());
+  // Everything is written into a hidden folder inside --out and moved into place only once the
+  // whole run succeeded: on failure nothing new is left and the folder's files are untouched.
+  const fs::path out = options.out_dir;
+  std::error_code ec;
+  const bool existed = fs::exists(out, ec);
+  SEGPIPE_RETURN_IF_ERROR(CreateOutputDirectory(out.string(), "--out"));
+  std::string pattern = (out / ".segpipe-paper-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    if (!existed) fs::remove(out, ec);
+    return WriteFailedError(fmt::format("cannot create a folder in {} (--out): {}", out.string(),
+                                        std::strerror(errno)));
+  }
+  const fs::path staging = pattern;
+  options.out_dir = staging.string();
+  StatusOr<report::PaperRunSummary> summary = report::RunPaperExperiments(options);
+  Status moved = summary.ok() ? MoveInto(staging, out, summary->files) : summary.status();
+  fs::remove_all(staging, ec);
+  if (!moved.ok()) {
+    if (!existed) fs::remove(out, ec);  // only when empty: a partial move stays visible
+    return moved;
+  }
+  if (!summary->measured_note.empty())
+    std::fprintf(stderr, "segpipe: warning: --measured %s\n", summary->measured_note.c_str());
+  if (!summary->plots_drawn && !flags.no_plots)
+    std::fprintf(stderr, "segpipe: warning: plots skipped: %s\n", summary->plot_note.c_str());
+  std::printf("wrote %zu files to %s in %.1f s\n", summary->files.size(), out.c_str(),
+              summary->seconds);
+  if (!summary->plots_drawn) std::printf("plots skipped: %s\n", summary->plot_note.c_str());
   return OkStatus();
 }
 
@@ -56,6 +99,7 @@ void RegisterPaper(CLI::App& app, Action* action) {
   cmd->add_option("--python", flags->options.python, "Python with matplotlib")
       ->capture_default_str();
   cmd->add_flag("--no-plots", flags->no_plots, "write CSV files and the report only");
+  AddQuietFlag(cmd);
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

@@ -14,6 +14,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "json_vocabulary.h"
 #include "plan_svg.h"
 #include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
@@ -22,6 +23,7 @@
 #include "segpipe/partition/planner.h"
 #include "segpipe/pipeline/profilers.h"
 #include "segpipe/pipeline/run.h"
+#include "segpipe/report/progress.h"
 #include "segpipe/tflite/reader.h"
 
 namespace segpipe::cli {
@@ -123,12 +125,13 @@ std::string LayerRange(std::span<const int> ends, const Segment& s) {
   return first == last ? fmt::format("{}", first + 1) : fmt::format("{}-{}", first + 1, last + 1);
 }
 
-void PrintAutoTable(const Plan& plan) {
+void PrintAutoTable(const Plan& plan, const std::string& first_device) {
   std::printf("%-8s %-26s %14s %14s %10s\n", "devices", "layout", "time/inf (ms)",
               "inferences/s", "per-device");
   std::printf(
-      "(per-device: the layout's speedup over the model on one device, divided by the "
-      "devices it uses; 100%% = linear scaling)\n");
+      "(per-device: the layout's speedup over the whole model on one %s, divided by the "
+      "devices it uses; 100%% = linear scaling)\n",
+      first_device.c_str());
   for (const AutoOption& o : plan.auto_options)
     std::printf("%-8d %-26s %14.4f %14.1f %9.0f%%%s\n", o.devices_used, o.layout.c_str(),
                 o.time_per_inference_ms, o.throughput_per_s, 100 * o.efficiency,
@@ -138,7 +141,8 @@ void PrintAutoTable(const Plan& plan) {
 
 void PrintPlan(const Model& model, const Plan& plan) {
   const std::vector<int> ends = CutCandidates(model);
-  if (!plan.auto_options.empty()) PrintAutoTable(plan);
+  if (!plan.auto_options.empty())
+    PrintAutoTable(plan, std::string(DeviceKindName(plan.partition.segments.front().device.kind)));
   std::printf("strategy %s: %s\n", std::string(StrategyName(plan.strategy)).c_str(),
               FormatLayers(plan.partition, ends).c_str());
   std::printf("  %-4s %-8s %-10s %-12s %10s %10s %10s\n", "seg", "layers", "ops", "device",
@@ -192,6 +196,7 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
   }
   std::vector<Plan> plans;
   std::vector<std::string> errors;
+  report::BusyIndicator busy("segpipe plan --compare", ProgressWanted());
   for (Strategy s : strategies) {
     options.strategy = s;
     SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
@@ -220,6 +225,7 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
       pipeline_ms[i] = samples[i][samples[i].size() / 2];
     }
   }
+  busy.Finish();
   const std::vector<int> ends = CutCandidates(model);
   if (flags.json) {
     nlohmann::json out = JsonHeader(flags.model_path);
@@ -228,6 +234,8 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
       nlohmann::json j = PlanToJson(plans[i], static_cast<int>(model.ops.size()));
       AddSegmentIndexAndLayers(j, ends);
       j["layout"] = FormatLayers(plans[i].partition, ends);
+      const double one_input_ms = plans[i].latency_ms;
+      j["latency_ms"] = LatencyJson({one_input_ms, one_input_ms, one_input_ms, one_input_ms});
       if (pipeline_ms[i] >= 0) {
         j["measured_pipeline_ms"] = pipeline_ms[i];
         j["measured_pipeline_batch"] = flags.pipeline_batch;
@@ -276,8 +284,11 @@ Status Run(const PlanFlags& flags) {
   options.on_chip_only = flags.on_chip_only;
   if (flags.compare) return RunCompare(model, flags, options);
 
+  // Measured profiles (--profile measure, CPU stages) and exhaustive searches take seconds.
+  report::BusyIndicator busy("segpipe plan", ProgressWanted());
   SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeProfiler(model, flags));
   SEGPIPE_ASSIGN_OR_RETURN(Plan plan, MakePlan(model, *profiler, options));
+  busy.Finish();
   const int num_ops = static_cast<int>(model.ops.size());
   // The printed JSON and the plan file are one object: LoadPlanFile ignores the extra keys.
   nlohmann::json j = PlanToJson(plan, num_ops);
@@ -296,6 +307,9 @@ Status Run(const PlanFlags& flags) {
                                                StrategyName(plan.strategy),
                                                j["layout"].get<std::string>(),
                                                runnable.status().message()));
+  // One input through the empty pipeline, modelled: a single time, so every percentile is it.
+  j["latency_ms"] =
+      LatencyJson({plan.latency_ms, plan.latency_ms, plan.latency_ms, plan.latency_ms});
   j["run_split"] = runnable->split;
   j["run_devices"] = runnable->devices;
   if (!runnable->replicas.empty()) j["run_replicas"] = runnable->replicas;
@@ -373,6 +387,7 @@ void RegisterPlan(CLI::App& app, Action* action) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print JSON");
+  AddQuietFlag(cmd);
   cmd->add_option("-o,--output", flags->output, "write the plan file (for run/compile --plan)");
   cmd->add_option("--svg", flags->svg,
                   "draw the chosen split: per stage, on/off-chip bytes vs capacity and stage time "

@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +92,8 @@ Status CheckFlagCombination(const RunFlags& flags) {
   const bool pipeline = !flags.devices.empty() || !flags.plan_path.empty();
   if (cmd.count("--devices") > 0 && flags.devices.empty())
     return InvalidArgumentError("--devices is empty; give e.g. cpu:2, edgetpu:4 or cpu,edgetpu");
+  if (!flags.input_paths.empty() && cmd.count("--seed") > 0)
+    return InvalidArgumentError("--seed makes random inputs and --input gives them; drop one");
   if (!pipeline) {
     for (const char* flag :
          {"--split", "--batch", "--host-profile", "--simulate", "--compute", "--queue-capacity"})
@@ -102,9 +103,9 @@ Status CheckFlagCombination(const RunFlags& flags) {
     return OkStatus();
   }
   const char* why_single =
-      "a pipeline times --batch random inputs with the fast kernels, one thread per stage; drop "
-      "it, or drop --devices to run the whole model";
-  for (const char* flag : {"--kernels", "--threads", "--repeat", "--show", "--input"})
+      "a pipeline times --batch inputs with the fast kernels, one thread per stage; drop it, or "
+      "drop --devices to run the whole model";
+  for (const char* flag : {"--kernels", "--threads", "--repeat"})
     SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, flag, why_single));
   if (!flags.plan_path.empty()) {
     SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--devices", "--plan fixes the devices; drop one"));
@@ -113,35 +114,52 @@ Status CheckFlagCombination(const RunFlags& flags) {
   return OkStatus();
 }
 
-StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Executor& exec) {
-  std::vector<std::vector<uint8_t>> inputs;
-  if (!flags.input_paths.empty()) {
-    if (static_cast<int>(flags.input_paths.size()) != exec.num_inputs()) {
-      return InvalidArgumentError(fmt::format("the model has {} inputs but {} --input files were given",
-                                              exec.num_inputs(), flags.input_paths.size()));
-    }
-    for (int i = 0; i < exec.num_inputs(); ++i) {
-      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
-                               ReadFileBytes(flags.input_paths[i], "input file"));
-      inputs.push_back(std::move(bytes));
-      const int64_t want = exec.input_tensor(i).num_bytes();
-      if (static_cast<int64_t>(inputs.back().size()) != want) {
-        return InvalidArgumentError(fmt::format(
-            "{}: has {} bytes but input {} ('{}', {} [{}]) takes {}", flags.input_paths[i],
-            inputs.back().size(), i, exec.input_tensor(i).name, DataTypeName(exec.input_tensor(i).type),
-            fmt::join(exec.input_tensor(i).shape, ", "), want));
-      }
-    }
-    return inputs;
+// The bytes of each model input: the --input files, else random bytes from --seed, the same as
+// the first input of a pipelined run's batch (so the two can be compared).
+StatusOr<std::vector<std::vector<uint8_t>>> LoadInputs(const RunFlags& flags, const Model& model) {
+  if (flags.input_paths.empty()) return RandomModelInputs(model, flags.seed, 0);
+  if (flags.input_paths.size() != model.inputs.size()) {
+    return InvalidArgumentError(
+        fmt::format("the model has {} inputs but {} --input files were given", model.inputs.size(),
+                    flags.input_paths.size()));
   }
-  std::mt19937 rng(flags.seed);
-  std::uniform_int_distribution<int> byte(0, 255);
-  for (int i = 0; i < exec.num_inputs(); ++i) {
-    std::vector<uint8_t> bytes(static_cast<size_t>(exec.input_tensor(i).num_bytes()));
-    for (uint8_t& b : bytes) b = static_cast<uint8_t>(byte(rng));
+  std::vector<std::vector<uint8_t>> inputs;
+  for (size_t i = 0; i < model.inputs.size(); ++i) {
+    SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                             ReadFileBytes(flags.input_paths[i], "input file"));
+    const Tensor& t = model.tensor(model.inputs[i]);
+    if (static_cast<int64_t>(bytes.size()) != t.num_bytes()) {
+      return InvalidArgumentError(fmt::format(
+          "{}: has {} bytes but input {} ('{}', {} [{}]) takes {}", flags.input_paths[i],
+          bytes.size(), i, t.name, DataTypeName(t.type), fmt::join(t.shape, ", "), t.num_bytes()));
+    }
     inputs.push_back(std::move(bytes));
   }
   return inputs;
+}
+
+// One output of an inference as `run` reports it: name, type, shape, digest of the bytes and
+// the first `shown` values, dequantized.
+nlohmann::json OutputJson(const Tensor& t, std::span<const uint8_t> bytes, int shown) {
+  nlohmann::json values = nlohmann::json::array();
+  for (int64_t i = 0; i < std::min<int64_t>(t.num_elements(), shown); ++i)
+    values.push_back(RealValue(t, bytes, i));
+  return {{"name", t.name},
+          {"type", std::string(DataTypeName(t.type))},
+          {"shape", t.shape},
+          {"digest", Digest(bytes)},
+          {"values", values}};
+}
+
+// The text line of output `index` (OutputJson `o` of tensor `t`).
+std::string OutputLine(int index, const Tensor& t, const nlohmann::json& o) {
+  std::vector<std::string> shown;
+  for (const auto& v : o["values"]) shown.push_back(fmt::format("{:.6g}", v.get<double>()));
+  const bool more = static_cast<size_t>(t.num_elements()) > shown.size();
+  return fmt::format("output {} '{}': {} [{}] digest {} values {}{}\n", index,
+                     o["name"].get<std::string>(), o["type"].get<std::string>(),
+                     fmt::join(t.shape, ", "), o["digest"].get<std::string>(),
+                     fmt::join(shown, " "), more ? " ..." : "");
 }
 
 Status RunSingleModel(const RunFlags& flags) {
@@ -154,7 +172,8 @@ Status RunSingleModel(const RunFlags& flags) {
   StatusOr<std::unique_ptr<Executor>> created = Executor::Create(std::move(model), options);
   if (!created.ok()) return created.status().WithContext(flags.model_path);
   std::unique_ptr<Executor> exec = std::move(created).value();
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint8_t>> inputs, LoadInputs(flags, *exec));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<std::vector<uint8_t>> inputs,
+                           LoadInputs(flags, exec->model()));
   for (int i = 0; i < exec->num_inputs(); ++i) std::copy(inputs[i].begin(), inputs[i].end(), exec->input(i).begin());
 
   exec->Invoke();  // warm-up: first touches of weights and arena
@@ -168,16 +187,8 @@ Status RunSingleModel(const RunFlags& flags) {
   const double gops = latency.median_ms > 0 ? 2.0 * static_cast<double>(macs) / (latency.median_ms * 1e6) : 0;
 
   nlohmann::json outputs = nlohmann::json::array();
-  for (int j = 0; j < exec->num_outputs(); ++j) {
-    const Tensor& t = exec->output_tensor(j);
-    std::span<const uint8_t> bytes = exec->output(j);
-    nlohmann::json values = nlohmann::json::array();
-    for (int64_t i = 0; i < std::min<int64_t>(t.num_elements(), flags.values_shown); ++i) {
-      values.push_back(RealValue(t, bytes, i));
-    }
-    outputs.push_back({{"name", t.name}, {"type", std::string(DataTypeName(t.type))}, {"shape", t.shape},
-                       {"digest", Digest(bytes)}, {"values", values}});
-  }
+  for (int j = 0; j < exec->num_outputs(); ++j)
+    outputs.push_back(OutputJson(exec->output_tensor(j), exec->output(j), flags.values_shown));
   const std::string kernels = options.kernels == KernelSet::kFast ? "fast" : "reference";
   if (flags.json) {
     std::vector<double> sorted = latencies_ms;
@@ -204,17 +215,9 @@ Status RunSingleModel(const RunFlags& flags) {
   std::printf("%s: %zu ops (%d on fast kernels), %s kernels, %d thread(s), arena %lld bytes\n",
               flags.model_path.c_str(), exec->model().ops.size(), exec->num_fast_kernels(), kernels.c_str(),
               flags.threads, static_cast<long long>(exec->arena_bytes()));
-  for (int j = 0; j < exec->num_outputs(); ++j) {
-    const nlohmann::json& o = outputs[static_cast<size_t>(j)];
-    std::vector<std::string> shown;
-    for (const auto& v : o["values"]) shown.push_back(fmt::format("{:.6g}", v.get<double>()));
-    const bool more = static_cast<size_t>(exec->output_tensor(j).num_elements()) > shown.size();
-    std::printf("output %d '%s': %s [%s] digest %s values %s%s\n", j, o["name"].get<std::string>().c_str(),
-                o["type"].get<std::string>().c_str(),
-                fmt::format("{}", fmt::join(exec->output_tensor(j).shape, ", ")).c_str(),
-                o["digest"].get<std::string>().c_str(), fmt::format("{}", fmt::join(shown, " ")).c_str(),
-                more ? " ..." : "");
-  }
+  for (int j = 0; j < exec->num_outputs(); ++j)
+    std::printf("%s",
+                OutputLine(j, exec->output_tensor(j), outputs[static_cast<size_t>(j)]).c_str());
   std::printf("latency over %d runs: min %.3f ms, median %.3f ms, p99 %.3f ms\n", latency.count,
               latency.min_ms, latency.median_ms, latency.p99_ms);
   std::printf("%.3f GMACs per inference, %.2f GOPS at the median\n", static_cast<double>(macs) / 1e9, gops);
@@ -267,22 +270,48 @@ Status RunPipelineModel(const RunFlags& flags) {
   config.seed = flags.seed;
   config.queue_all_inputs = flags.queue_all;
   config.trace = !flags.trace_path.empty();
+  if (!flags.input_paths.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(config.inputs, LoadInputs(flags, model));
+  }
   SEGPIPE_ASSIGN_OR_RETURN(RunReport report, RunPipeline(model, config));
+  // The first input's outputs, as a whole-model run prints them (empty: not computed).
+  nlohmann::json outputs = nlohmann::json::array();
+  for (size_t j = 0; j < report.first_outputs.size(); ++j)
+    outputs.push_back(
+        OutputJson(model.tensor(model.outputs[j]), report.first_outputs[j], flags.values_shown));
+  const char* not_computed =
+      "modelled Edge TPU stages pace without computing; add --compute for their real outputs";
   if (!flags.trace_path.empty())
     SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.trace_path, report.trace_json + "\n"));
   const std::string split_shown = flags.plan_path.empty()
                                       ? config.split
                                       : fmt::format("{} (from {})", config.split, flags.plan_path);
   if (flags.json) {
-    std::printf(
-        "%s\n",
-        PipelineRunJson(report, flags.model_path, config.devices, config.split).dump(2).c_str());
+    nlohmann::ordered_json j =
+        PipelineRunJson(report, flags.model_path, config.devices, config.split);
+    if (report.first_outputs.empty()) {
+      j["outputs_note"] = not_computed;
+    } else {
+      j["outputs"] = outputs;
+      j["outputs_of"] =
+          report.simulated ? "the first input, through the segments on the CPU" : "the first input";
+    }
+    std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::string devices = config.devices;
     if (!config.replicas.empty())
       devices += fmt::format(" (replicas {})", fmt::join(config.replicas, ","));
     std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), devices.c_str(),
                 split_shown.c_str(), FormatRunReport(report).c_str());
+    if (report.first_outputs.empty()) std::printf("outputs not computed: %s\n", not_computed);
+    if (!report.first_outputs.empty())
+      std::printf(
+          "outputs of the first input%s:\n",
+          report.simulated ? " (simulated timing; computed through the segments on the CPU)" : "");
+    for (size_t j = 0; j < report.first_outputs.size(); ++j)
+      std::printf(
+          "%s",
+          OutputLine(static_cast<int>(j), model.tensor(model.outputs[j]), outputs[j]).c_str());
   }
   return OkStatus();
 }
@@ -293,8 +322,10 @@ void RegisterRun(CLI::App& app, Action* action) {
   auto flags = std::make_shared<RunFlags>();
   auto* cmd = app.add_subcommand("run", "Run a model on the CPU: outputs, latency and GOPS");
   cmd->add_option("MODEL", flags->model_path, "the .tflite file")->required();
-  auto* input = cmd->add_option("--input", flags->input_paths,
-                                "raw bytes of each model input, one file per input in the model's order");
+  auto* input =
+      cmd->add_option("--input", flags->input_paths,
+                      "raw bytes of each model input, one file per input in the model's order (a "
+                      "pipeline feeds them as every input of its batch)");
   auto* random = cmd->add_flag("--random", flags->random, "random input bytes (the default)");
   input->excludes(random);
   cmd->add_option("--seed", flags->seed, "seed of --random inputs")->capture_default_str();
@@ -304,8 +335,10 @@ void RegisterRun(CLI::App& app, Action* action) {
       ->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_option("--kernels", flags->kernels, "reference (TFLite's integer semantics) or fast (oneDNN)")
       ->check(CLI::IsMember({"reference", "fast"}))->capture_default_str();
-  cmd->add_option("--show", flags->values_shown, "output values printed per output")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--show", flags->values_shown,
+                  "output values printed per output (a pipeline: of its first input)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_flag("--json", flags->json,
                 "print JSON (schema: docs/json/run.schema.json; pipelines: "
                 "docs/json/run-pipeline.schema.json)");

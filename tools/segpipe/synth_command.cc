@@ -12,6 +12,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "segpipe/core/file_io.h"
+#include "segpipe/report/progress.h"
 #include "segpipe/synth/paper_models.h"
 #include "segpipe/synth/zoo_models.h"
 #include "segpipe/tflite/writer.h"
@@ -37,7 +38,9 @@ Status WriteZoo(const SynthFlags& flags) {
   if (flags.zoo.name.empty())
     return InvalidArgumentError("synth zoo needs a model NAME (synth zoo --list names them)");
   if (flags.output.empty()) return InvalidArgumentError("synth zoo needs -o FILE");
+  report::BusyIndicator busy("segpipe synth zoo", ProgressWanted());
   SEGPIPE_ASSIGN_OR_RETURN(synth::ZooModel m, synth::SynthesizeZoo(flags.zoo));
+  busy.Finish();
   SEGPIPE_RETURN_IF_ERROR(WriteTfliteFile(m.model, flags.output));
   std::printf("wrote %s (%s; %lld parameters)\n", flags.output.c_str(),
               m.model.description.c_str(), static_cast<long long>(m.parameters.deployed));
@@ -57,7 +60,10 @@ Status WriteSweep(const SynthFlags& flags) {
   FileSetWriter files;
   std::vector<std::string> lines;
   const bool fc = flags.family == "fc";
-  for (int size : fc ? synth::FcSweepHidden() : synth::ConvSweepFilters()) {
+  const std::vector<int> sizes = fc ? synth::FcSweepHidden() : synth::ConvSweepFilters();
+  report::ProgressBar bar("segpipe synth sweep", static_cast<int64_t>(sizes.size()),
+                          ProgressWanted());
+  for (int size : sizes) {
     StatusOr<synth::SynthModel> m = Status(InternalError("unset"));
     if (fc) {
       synth::FcConfig c;
@@ -76,7 +82,9 @@ Status WriteSweep(const SynthFlags& flags) {
     SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(m->model));
     SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
     lines.push_back(fmt::format("wrote {} ({})", path, m->model.description));
+    bar.Advance();
   }
+  bar.Finish();
   SEGPIPE_RETURN_IF_ERROR(files.Commit());
   for (const std::string& line : lines) std::printf("%s\n", line.c_str());
   return OkStatus();
@@ -101,9 +109,12 @@ void RegisterSynth(CLI::App& app, Action* action) {
                  "representative inputs for activation ranges (0: estimate from weights)")
       ->capture_default_str();
   fc->add_option("-o,--output", flags->output, "output .tflite")->required();
+  AddQuietFlag(fc);
   fc->callback([flags, action] {
     *action = [flags]() -> Status {
+      report::BusyIndicator busy("segpipe synth fc", ProgressWanted());
       SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeFc(flags->fc));
+      busy.Finish();
       return Write(m.model, flags->output);
     };
   });
@@ -121,9 +132,12 @@ void RegisterSynth(CLI::App& app, Action* action) {
                    "100 runs the float model 100 times, slow for large f)")
       ->capture_default_str();
   conv->add_option("-o,--output", flags->output, "output .tflite")->required();
+  AddQuietFlag(conv);
   conv->callback([flags, action] {
     *action = [flags]() -> Status {
+      report::BusyIndicator busy("segpipe synth conv", ProgressWanted());
       SEGPIPE_ASSIGN_OR_RETURN(synth::SynthModel m, synth::SynthesizeConv(flags->conv));
+      busy.Finish();
       return Write(m.model, flags->output);
     };
   });
@@ -137,6 +151,7 @@ void RegisterSynth(CLI::App& app, Action* action) {
                     "representative inputs per model (0: ranges estimated from the weights)")
       ->capture_default_str();
   sweep->add_option("-o,--output-dir", flags->output, "folder for the .tflite files")->required();
+  AddQuietFlag(sweep);
   sweep->callback([flags, action] { *action = [flags] { return WriteSweep(*flags); }; });
 
   auto* zoo = cmd->add_subcommand(
@@ -152,6 +167,7 @@ void RegisterSynth(CLI::App& app, Action* action) {
                   "representative inputs for activation ranges (0: estimate from weights)")
       ->capture_default_str();
   zoo->add_option("-o,--output", flags->output, "output .tflite");
+  AddQuietFlag(zoo);
   zoo->callback([flags, action] { *action = [flags] { return WriteZoo(*flags); }; });
 }
 

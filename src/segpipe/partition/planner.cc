@@ -254,7 +254,14 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
   });
   double best_time = std::numeric_limits<double>::infinity();
   for (const AutoOption& r : rows) best_time = std::min(best_time, r.time_per_inference_ms);
-  const double one_device = rows.front().throughput_per_s;
+  // The per-device column's baseline is fixed: the whole model on one device of the first kind,
+  // even when that layout is not a row (--on-chip-only drops it when its weights stream), so the
+  // same layout reads the same whatever the flags.
+  SEGPIPE_ASSIGN_OR_RETURN(
+      AutoOption one,
+      MakeOption(search, options.objective,
+                 PartitionFromUnits(search.unit_ends, std::vector<int>{n - 1}, devices), 1));
+  const double one_device = one.throughput_per_s;
   AutoOption* pick = nullptr;
   for (AutoOption& r : rows) {
     r.efficiency = r.throughput_per_s / (r.devices_used * one_device);

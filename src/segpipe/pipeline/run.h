@@ -62,6 +62,9 @@ struct RunConfig {
   int queue_capacity = 1;
   bool shared_host_link = false;  // Edge TPUs share one host link (transfers never overlap)
   uint64_t seed = 1;             // random inputs
+  // The bytes of every input of the batch, one buffer per model input in the model's order
+  // (empty: random bytes, input k made by RandomModelInputs(model, seed, k)).
+  std::vector<std::vector<uint8_t>> inputs;
   EdgeTpuSpec spec;
   // Devices of each stage, in order (empty: one stage per device). The devices of one stage
   // must be of one kind; their sum must be the device count.
@@ -102,7 +105,18 @@ struct RunReport {
   int64_t pacing_max_error_ns = 0;   // worst lateness of a paced invocation (threaded only)
   std::vector<StageReport> stages;
   std::string trace_json;            // Chrome Trace Event JSON, when RunConfig::trace
+  // The model's outputs (in the model's order) for the batch's first input, so a pipelined
+  // result can be checked against the whole model: what the pipeline computed in a threaded run
+  // (empty when modelled Edge TPU stages only pace, without edgetpu_compute); in a simulated run,
+  // which times without computing, the first input run through the same segments on the CPU.
+  std::vector<std::vector<uint8_t>> first_outputs;
 };
+
+// Input `index` of a batch of random inputs: the same bytes for a given model, seed and index
+// however the batch is fed (`segpipe run` without --devices uses index 0, so a whole-model run
+// and a pipelined one see the same first input).
+std::vector<std::vector<uint8_t>> RandomModelInputs(const Model& model, uint64_t seed,
+                                                    int64_t index);
 
 // The paced device's phases for a stage built by EdgeTpuSimStage (the one phase builder): the
 // simulator's kHostWorkResource becomes `host_lock`, kHostLinkResource `host_link`.

@@ -163,7 +163,13 @@ std::vector<std::string> DrawPlots(const PaperRunOptions& options, const std::st
         "scripts/plot_paper.py was not found (run from the repository root or pass --plot-script)";
     return {};
   }
-  if (RunProgram({options.python, "-c", "import matplotlib"}, true) != 0) {
+  const int probe = RunProgram({options.python, "-c", "import matplotlib"}, true);
+  if (probe == -1 || probe == 127) {
+    *note = fmt::format("the Python interpreter {} was not found or cannot be run (--python)",
+                        options.python);
+    return {};
+  }
+  if (probe != 0) {
     *note = fmt::format("{} cannot import matplotlib (Debian: python3-matplotlib)", options.python);
     return {};
   }
@@ -203,11 +209,18 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   // The measurements only add overlays: without them the report says so and goes on.
   std::vector<PaperMeasurement> measured;
   const std::string measured_dir = FindFromRoot(options.measured_dir, options.binary_path);
+  std::string measured_note;
   if (!measured_dir.empty()) {
-    SEGPIPE_ASSIGN_OR_RETURN(measured, LoadPaperMeasurements(measured_dir));
-  } else if (options.progress) {
-    std::fprintf(stderr, "segpipe paper: %s not found; no measured overlays\n",
-                 options.measured_dir.c_str());
+    StatusOr<std::vector<PaperMeasurement>> loaded = LoadPaperMeasurements(measured_dir);
+    if (loaded.ok()) {
+      measured = *std::move(loaded);
+    } else if (loaded.status().code() == StatusCode::kNotFound) {
+      measured_note = fmt::format("{} (no measured overlays)", loaded.status().message());
+    } else {
+      return loaded.status();
+    }
+  } else {
+    measured_note = fmt::format("{}: no such folder (no measured overlays)", options.measured_dir);
   }
 
   PaperSweepOptions sweep_options = PaperSweepOptions::Paper();
@@ -266,10 +279,11 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   }
 
   PaperRunSummary summary;
+  summary.measured_note = measured_note;
   PaperReportContext context;
   context.experiments = experiments;
   context.command = options.command;
-  context.measured_dir = measured_dir.empty() ? "" : options.measured_dir;
+  context.measured_dir = measured.empty() ? "" : options.measured_dir;
   context.figures = DrawPlots(options, options.out_dir, experiments, &summary.plot_note);
   context.plot_note = summary.plot_note;
   context.native_hop_source = NativeHopSource(options.binary_path);

@@ -40,6 +40,7 @@ struct PaperRunSummary {
   std::vector<std::string> files;  // written, relative to out_dir
   bool plots_drawn = false;
   std::string plot_note;  // why not, when not
+  std::string measured_note;  // why the measured overlays were dropped, when they were
   double seconds = 0;
 };
 
