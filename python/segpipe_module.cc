@@ -42,6 +42,15 @@ void CheckOk(const Status& s) {
 
 [[noreturn]] void ThrowInvalid(const std::string& message) { Throw(InvalidArgumentError(message)); }
 
+// numpy dtypes by name, made once: building one from its name parses it, a cost on every push
+// and pop. Never freed (it would outlive the interpreter at exit).
+const py::dtype& DType(const std::string& name) {
+  static auto* cache = new std::map<std::string, py::dtype>();
+  auto it = cache->find(name);
+  if (it == cache->end()) it = cache->emplace(name, py::dtype(name)).first;
+  return it->second;
+}
+
 py::tuple ShapeTuple(const std::vector<int32_t>& shape) {
   py::tuple t(shape.size());
   for (size_t i = 0; i < shape.size(); ++i) t[i] = shape[i];
@@ -54,7 +63,7 @@ py::array InputArray(const py::handle& value, const TensorInfo& info, size_t ind
   py::array a = py::array::ensure(value, py::array::c_style);
   if (!a)
     ThrowInvalid("input " + std::to_string(index) + " ('" + info.name + "') must be a numpy array");
-  if (!a.dtype().is(py::dtype(info.dtype)))
+  if (!a.dtype().equal(DType(info.dtype)))
     ThrowInvalid("input " + std::to_string(index) + " ('" + info.name + "') must be " + info.dtype +
                  ", got " + std::string(py::str(a.dtype())));
   if (a.nbytes() != info.num_bytes)
@@ -108,7 +117,7 @@ py::list NewOutputs(const Model& model, std::vector<std::span<uint8_t>>* spans) 
   py::list out;
   for (const TensorInfo& t : model.outputs()) {
     std::vector<ssize_t> shape(t.shape.begin(), t.shape.end());
-    py::array a(py::dtype(t.dtype), shape);
+    py::array a(DType(t.dtype), shape);
     spans->emplace_back(static_cast<uint8_t*>(a.mutable_data()), static_cast<size_t>(t.num_bytes));
     out.append(a);
   }
@@ -276,7 +285,7 @@ PYBIND11_MODULE(_segpipe, m) {
   py::class_<TensorInfo>(m, "TensorInfo")
       .def_readonly("name", &TensorInfo::name)
       .def_property_readonly("shape", [](const TensorInfo& t) { return ShapeTuple(t.shape); })
-      .def_property_readonly("dtype", [](const TensorInfo& t) { return py::dtype(t.dtype); })
+      .def_property_readonly("dtype", [](const TensorInfo& t) { return DType(t.dtype); })
       .def_readonly("scale", &TensorInfo::scale)
       .def_readonly("zero_point", &TensorInfo::zero_point)
       .def("__repr__", [](const TensorInfo& t) {
@@ -424,7 +433,7 @@ PYBIND11_MODULE(_segpipe, m) {
         }
         const TensorInfo& t = model.inputs()[0];
         std::vector<ssize_t> shape(t.shape.begin(), t.shape.end());
-        py::array a(py::dtype(t.dtype), shape);
+        py::array a(DType(t.dtype), shape);
         std::copy(bytes.begin(), bytes.end(), static_cast<uint8_t*>(a.mutable_data()));
         return a;
       },
