@@ -24,6 +24,8 @@ cmake -S examples/cpp -B build/examples-cpp -G Ninja -DCMAKE_PREFIX_PATH="$PWD/b
 ninja -C build/examples-cpp
 build/examples-cpp/pipeline_example "$shared/models/coral/mobilenet_v1_0.25_128_quant.tflite"
 PYTHONPATH=build/python /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests
+PYTHONPATH=build/python /usr/bin/python3 examples/python/model_pipelining_classify_image.py \
+  --model "$shared/models/coral/mobilenet_v1_0.25_128_quant.tflite" --count 2
 # pip through setup.py, reusing this build's module (a fresh machine configures its own).
 # --target installs outside Debian's externally-managed site-packages.
 SEGPIPE_CMAKE_BUILD_DIR=build /usr/bin/python3 -m pip install -q --no-build-isolation --no-deps \
