@@ -10,6 +10,7 @@ packages=(
   libpng-dev libjpeg62-turbo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-matplotlib
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-setuptools python3-pip
   nodejs
 )
 missing=()

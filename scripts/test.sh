@@ -16,6 +16,23 @@ ninja -C build
 #   ctest --test-dir build -L perf      (docs/benchmarks.md records the last run)
 ctest --test-dir build --output-on-failure -j "$jobs" -LE perf
 
+echo "== installed package (out-of-tree C++ consumer), Python module, pip install"
+shared="${SEGPIPE_SHARED_DIR:-../shared}"
+cmake --install build --prefix build/install >/dev/null
+cmake -S examples/cpp -B build/examples-cpp -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" \
+  >/dev/null
+ninja -C build/examples-cpp
+build/examples-cpp/pipeline_example "$shared/models/coral/mobilenet_v1_0.25_128_quant.tflite"
+PYTHONPATH=build/python /usr/bin/python3 -m pytest -q -p no:cacheprovider python/tests
+PYTHONPATH=build/python /usr/bin/python3 examples/python/model_pipelining_classify_image.py \
+  --model "$shared/models/coral/mobilenet_v1_0.25_128_quant.tflite" --count 2
+# pip through setup.py, reusing this build's module (a fresh machine configures its own).
+# --target installs outside Debian's externally-managed site-packages.
+SEGPIPE_CMAKE_BUILD_DIR=build /usr/bin/python3 -m pip install -q --no-build-isolation --no-deps \
+  --no-index --target build/pip-target --upgrade .
+PYTHONPATH=build/pip-target /usr/bin/python3 -c \
+  "import segpipe; print('pip-installed segpipe', segpipe.__version__)"
+
 # The sanitizer builds compile at -O1 with line tables only (-g1): at -O2 -g the flatbuffers-heavy
 # files take 2-3x longer to compile under ASan, for reports that need no more than file:line.
 sanitizer_flags="-O1 -g1 -DNDEBUG"
@@ -23,7 +40,8 @@ sanitizer_flags="-O1 -g1 -DNDEBUG"
 echo "== AddressSanitizer + UBSan build + tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitizer_flags" \
-  -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
+  -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF \
+  -DSEGPIPE_BUILD_PYTHON=OFF >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" -LE "perf|tsan_only|slow|wallclock"
@@ -31,7 +49,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== ThreadSanitizer build + concurrency tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitizer_flags" \
-  -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF >/dev/null
+  -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF -DSEGPIPE_BUILD_PYTHON=OFF >/dev/null
 ninja -C build-tsan concurrency_tests
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L concurrency
 

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "json_vocabulary.h"
 #include "plan_svg.h"
+#include "segpipe/api/profiler_factory.h"
 #include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/partition/model_profiler.h"
@@ -86,37 +87,13 @@ void AddSegmentIndexAndLayers(nlohmann::json& plan_json, std::span<const int> en
   }
 }
 
-StatusOr<std::unique_ptr<SegmentProfiler>> MakeSingleProfiler(const Model& model,
-                                                              const PlanFlags& flags) {
-  SEGPIPE_ASSIGN_OR_RETURN(HostProfile host, HostProfileByName(flags.host_profile));
-  if (flags.profile == "model") return std::unique_ptr<SegmentProfiler>(
-      std::make_unique<ModelProfiler>(model, EdgeTpuSpec{}, host));
-  if (flags.profile == "simulate")
-    return std::unique_ptr<SegmentProfiler>(
-        std::make_unique<SimulatedProfiler>(model, EdgeTpuSpec{}, host));
-  if (flags.profile == "measure") {
-    if (flags.measure_repeats < 1) return InvalidArgumentError("--measure-repeats must be >= 1");
-    return std::unique_ptr<SegmentProfiler>(std::make_unique<MeasuredProfiler>(
-        model, MeasureOptions{.repeats = flags.measure_repeats}));
-  }
-  return InvalidArgumentError(
-      fmt::format("unknown profile '{}' (expected model, simulate or measure)", flags.profile));
-}
-
 // CPU stages next to Edge TPU stages under `model` or `simulate`: the Edge TPUs use that profile
-// and the CPU cores are measured, since there is no analytic CPU model.
+// and the CPU cores are measured, since there is no analytic CPU model (api::MakeProfiler).
 StatusOr<std::unique_ptr<SegmentProfiler>> MakeProfiler(const Model& model,
                                                         const PlanFlags& flags) {
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<StageDevice> devices, ParseStageDevices(flags.devices));
-  const bool has_cpu = std::any_of(devices.begin(), devices.end(), [](const StageDevice& d) {
-    return d.kind == StageDevice::Kind::kCpu;
-  });
-  SEGPIPE_ASSIGN_OR_RETURN(auto profiler, MakeSingleProfiler(model, flags));
-  if (!has_cpu || flags.profile == "measure") return profiler;
-  return std::unique_ptr<SegmentProfiler>(std::make_unique<MixedProfiler>(
-      std::move(profiler),
-      std::make_unique<MeasuredProfiler>(model,
-                                         MeasureOptions{.repeats = flags.measure_repeats})));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<StageDevice> devices, api::ParseDevices(flags.devices));
+  return api::MakeProfiler(model, devices, flags.profile, flags.host_profile,
+                           flags.measure_repeats);
 }
 
 std::string LayerRange(std::span<const int> ends, const Segment& s) {
