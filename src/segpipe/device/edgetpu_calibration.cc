@@ -36,20 +36,26 @@ Features TimingFeatures(const SegmentPlacement& p, const EdgeTpuSpec& spec, Edge
   const bool usb = link == EdgeTpuLink::kUsb;
   Features f{};
   f[usb ? kFeatureInvokeUsb : kFeatureInvokePcie] = 1;
+  // The output transfer overlaps the last layer (EstimateSegmentTiming): with `spec`'s
+  // coefficients, whichever of the two is longer is the one the segment pays.
+  const bool overlap = spec.output_overlaps_last_layer;
+  const bool output_longer = !overlap || EstimateSegmentTiming(p, spec).output_transfer_ns > 0;
   f[usb ? kFeatureLinkUsb : kFeatureActivationPcie] =
-      static_cast<double>(p.input_bytes + p.output_bytes);
+      static_cast<double>(p.input_bytes + (output_longer ? p.output_bytes : 0));
   f[kFeatureStreamSetup] = p.off_chip_bytes > 0 ? 1 : 0;
-  for (const LayerPlacement& layer : p.layers) {
+  for (size_t i = 0; i < p.layers.size(); ++i) {
+    const LayerPlacement& layer = p.layers[i];
     const bool conv_like =
         layer.kind == LayerKind::kConv2D || layer.kind == LayerKind::kDepthwiseConv2D;
-    if (layer.kind == LayerKind::kFullyConnected)
+    const bool hidden = overlap && output_longer && i + 1 == p.layers.size();
+    if (!hidden && layer.kind == LayerKind::kFullyConnected)
       f[kFeatureFcWeights] += static_cast<double>(layer.padded_macs);
-    if (conv_like) {
+    if (!hidden && conv_like) {
       f[kFeatureConvMacs] += static_cast<double>(layer.padded_macs);
       f[kFeatureConvOutput] += static_cast<double>(layer.padded_output_bytes);
       f[kFeatureConvLayers] += 1;
     }
-    f[kFeatureVector] += static_cast<double>(layer.vector_bytes);
+    if (!hidden) f[kFeatureVector] += static_cast<double>(layer.vector_bytes);
     if (layer.on_chip || layer.weight_bytes == 0) continue;
     f[usb ? kFeatureLinkUsb : kFeatureStreamPcie] +=
         static_cast<double>(layer.weight_bytes) * StreamedWeightPasses(layer, spec);
@@ -157,15 +163,19 @@ LinearRow Linearize(const CalibrationPoint& p, const EdgeTpuSpec& budget_spec,
                     const CalibrationResult& current) {
   LinearRow row;
   const EdgeTpuSpec& spec = current.For(p.link);
+  // The current coefficients of the point's link with the grid's tile budget: they decide which
+  // of a segment's output transfer and last layer is the longer.
+  EdgeTpuSpec link_budget_spec = spec;
+  link_budget_spec.restream_tile_budget_bytes = budget_spec.restream_tile_budget_bytes;
   if (p.num_tpus == 1) {
-    row.features = TimingFeatures(p.segments[0], budget_spec, p.link);
+    row.features = TimingFeatures(p.segments[0], link_budget_spec, p.link);
     return row;
   }
   std::vector<double> stage_ns;
   std::vector<Features> stage_features;
   for (const SegmentPlacement& s : p.segments) {
     stage_ns.push_back(EstimateSegmentTiming(s, spec).total_ns());
-    stage_features.push_back(TimingFeatures(s, budget_spec, p.link));
+    stage_features.push_back(TimingFeatures(s, link_budget_spec, p.link));
   }
   const HostProfile& h = current.paper_host;
   std::vector<PipelineStageTime> stages;
@@ -511,7 +521,7 @@ std::vector<CrossValidationRow> CrossValidate(const std::vector<CalibrationPoint
     for (const CalibrationPoint* p : rows) {
       if (FitsHost(*p)) continue;  // the device fit does not see these rows
       for (const SegmentPlacement& seg : p->segments) {
-        const Features f = TimingFeatures(seg, all->spec, p->link);
+        const Features f = TimingFeatures(seg, all->For(p->link), p->link);
         double total = 0;
         for (int k = 0; k < kNumTimingFeatures; ++k) total += f[k] * c[k];
         for (int k = 0; k < kNumTimingFeatures; ++k)

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "segpipe/device/edgetpu_compiler.h"
@@ -86,6 +87,23 @@ TEST(EdgeTpuTimingTest, StreamingAddsLinkTimeForOffChipWeights) {
   EXPECT_NEAR(t->total_ns(), t->invoke_ns + t->input_transfer_ns + t->output_transfer_ns +
                                  t->compute_ns + t->stream_ns,
               1e-6);
+}
+
+TEST(EdgeTpuTimingTest, OutputTransferOverlapsTheLastLayer) {
+  // One 3x3 layer on a 64x64x402 input: input copied in first, output written out while the
+  // layer runs, so the segment pays the longer of the output transfer and the layer.
+  const Model m = ConvModel(402);
+  EdgeTpuSpec added;
+  added.output_overlaps_last_layer = false;
+  auto overlapped = EstimateSegmentTiming(m, 1, 1, EdgeTpuSpec{});
+  auto summed = EstimateSegmentTiming(m, 1, 1, added);
+  ASSERT_TRUE(overlapped.ok() && summed.ok());
+  const double layer_ns = summed->compute_ns;
+  const double output_ns = summed->output_transfer_ns;
+  EXPECT_GT(output_ns, 0);
+  EXPECT_EQ(overlapped->input_transfer_ns, summed->input_transfer_ns);
+  EXPECT_NEAR(overlapped->total_ns(), summed->total_ns() - std::min(layer_ns, output_ns), 1e-6);
+  EXPECT_NEAR(overlapped->output_transfer_ns, std::max(0.0, output_ns - layer_ns), 1e-6);
 }
 
 TEST(EdgeTpuTimingTest, TiledStreamedConvLayersStreamWeightsPerTile) {

@@ -351,7 +351,8 @@ void Discussion(std::string& md, const PaperSweep& sweep,
     md += fmt::format(
         "- **CONV.** Between two TPUs the {}x{}x{} int8 activation ({:.2f} MB at f={}) leaves "
         "one device and enters the next over the host link: {:.1f} ms per hop at {:.0f} MB/s, "
-        "next to ~{:.0f} ms of compute for one large layer. Our best 4-TPU profiled speedup is "
+        "next to ~{:.0f} ms of compute for one large layer; the output half of the hop overlaps "
+        "the sending layer's array time. Our best 4-TPU profiled speedup is "
         "{:.1f}x (f={}) against the paper's ~{:.0f}x{}. The hop rate is the one the authors' CONV "
         "3-TPU pipeline file pins (docs/edgetpu-model.md, where the single-TPU files and the "
         "published rows predict that file when it is left out of the fit).",
@@ -375,7 +376,8 @@ void Discussion(std::string& md, const PaperSweep& sweep,
       const FitSummary fit =
           SummarizeFit(models, FindMeasurement(measured, PaperFamily::kConv, 1, 1));
       md += fmt::format(
-          " What-if, same model for every size, {} ({:.0f} MB/s): 4-TPU profiled {:.1f}x "
+          " What-if, same model for every size, {} (activations at {:.0f} MB/s): 4-TPU "
+          "profiled {:.1f}x "
           "(f={}); the B=1 finding then {} ({}); single-TPU CONV median error {:.1f}% "
           "(worst {:.1f}%, without refitting the other parameters).",
           variant.description, variant.spec.activation_link_bytes_per_s * 1e-6, alt.speedup,

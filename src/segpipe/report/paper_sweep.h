@@ -118,7 +118,7 @@ struct PaperSweepOptions {
   std::function<void(int, int)> progress;
 
   // The paper's sweeps (FC n = 100..2620 step 40, CONV f = 32..702 step 10), both profiles, and
-  // the CONV sweep again with activations moving at the weight-streaming rate of the same link.
+  // the CONV sweep again with each segment's output transfer added to its last layer's time.
   static PaperSweepOptions Paper();
 };
 

@@ -39,17 +39,14 @@ TEST(PaperSweepTest, FcProfiledSpeedupWithin25PercentOfPaper) {
       << best.speedup << "x at n=" << best.size << " on " << best.tpus;
 }
 
-// CONV misses the paper's ~6x, and the test says so rather than hiding it: the authors' CONV
-// 3-TPU pipeline file pins the inter-TPU hop well below the weight-streaming rate
-// (docs/edgetpu-model.md: predicted within its error budget, and from the other files when it
-// is left out), and with that hop four TPUs give less than 0.75 x 6. report.md's headline
-// table marks the row "no".
-TEST(PaperSweepTest, ConvFourTpusProfiledSpeedupFallsShortOfThePaperWithTheMeasuredHop) {
+// The four-TPU profiled split puts one layer on each of the last three TPUs; each such stage
+// takes its input over the host link, and its output leaves while the layer runs
+// (docs/edgetpu-model.md). The hop rate is the one the CONV 3-TPU file pins.
+TEST(PaperSweepTest, ConvFourTpusProfiledSpeedupWithin25PercentOfPaper) {
   const BestSpeedup profiled = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kProfiled);
   const BestSpeedup defaults = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kDefault);
-  EXPECT_LT(RelativeError(profiled.speedup, 6), -0.25)
-      << profiled.speedup << "x at f=" << profiled.size;
-  EXPECT_GT(profiled.speedup, 3) << "segmentation still pays for the largest models";
+  EXPECT_NEAR(RelativeError(profiled.speedup, 6), 0, 0.25)
+      << profiled.speedup << "x at f=" << profiled.size << " " << profiled.layout;
   EXPECT_GT(profiled.speedup, defaults.speedup);
   EXPECT_GE(profiled.size, 642);
   // A single input through four TPUs pays three hops for no streaming saved.
@@ -57,18 +54,17 @@ TEST(PaperSweepTest, ConvFourTpusProfiledSpeedupFallsShortOfThePaperWithTheMeasu
   EXPECT_LT(Speedup(smallest, smallest.Host("paper").Run(4, SplitMethod::kProfiled), false), 1);
 }
 
-// Hops at the weight-streaming rate (the what-if of report.md) would bring CONV within 25% of
-// the paper: the CONV result rests on the hop cost.
-TEST(PaperSweepTest, ConvSpeedupRestsOnTheHopCost) {
+// With each output transfer added to its last layer instead (the what-if of report.md), four
+// TPUs give less: the CONV headline rests on that overlap.
+TEST(PaperSweepTest, ConvSpeedupRestsOnTheOutputOverlap) {
   std::vector<ModelSweep> variant;
   for (const ModelSweep& m : Sweep().conv) {
     ASSERT_EQ(m.variants.size(), 1u);
     variant.push_back(m.variants[0]);
   }
-  const double fast = FindBestSpeedup(variant, "paper", 4, SplitMethod::kProfiled).speedup;
+  const double added = FindBestSpeedup(variant, "paper", 4, SplitMethod::kProfiled).speedup;
   const double ours = FindBestSpeedup(Sweep().conv, "paper", 4, SplitMethod::kProfiled).speedup;
-  EXPECT_GT(fast, 1.3 * ours) << fast << " vs " << ours;
-  EXPECT_NEAR(RelativeError(fast, 6), 0, 0.25) << fast;
+  EXPECT_LT(added, ours) << added << " vs " << ours;
 }
 
 TEST(PaperSweepTest, FcTwoAndThreeDefaultTpusBehaveAlike) {
