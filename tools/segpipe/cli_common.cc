@@ -249,4 +249,11 @@ void RegisterHelp(CLI::App& app, Action* action) {
   });
 }
 
+void NoteDeprecatedSplitName(std::string_view split) {
+  if (split == "default")
+    std::fprintf(stderr,
+                 "segpipe: note: --split default is deprecated; it is the compiler's "
+                 "parameter-balanced split, now named params\n");
+}
+
 }  // namespace segpipe::cli

@@ -43,6 +43,9 @@ Status CreateOutputDirectory(const std::string& dir, std::string_view flag);
 // such a model cannot be cut into segments, so no pipeline or segment file can be made of it.
 Status CheckModelCanBeCut(const Model& model, const std::string& model_path);
 
+// `--split default` still parses (as params), with a note on stderr that the name is deprecated.
+void NoteDeprecatedSplitName(std::string_view split);
+
 // `segpipe help [--markdown]`: the flag reference of every subcommand, generated from the CLI11
 // definitions; docs/cli.md embeds the --markdown output (a test keeps it current).
 void RegisterHelp(CLI::App& app, Action* action);
