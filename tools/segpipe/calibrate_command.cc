@@ -9,7 +9,7 @@
 
 #include "commands.h"
 #include "segpipe/core/file_io.h"
-#include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/paper/edgetpu_calibration.h"
 
 namespace segpipe::cli {
 namespace {

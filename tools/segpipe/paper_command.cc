@@ -6,8 +6,10 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "commands.h"
+#include "paper_plots.h"
 #include "segpipe/report/paper_experiments.h"
 #include "segpipe/report/progress.h"
 
@@ -17,6 +19,8 @@ namespace {
 struct PaperFlags {
   report::PaperRunOptions options;
   bool no_plots = false;
+  std::string plot_script;  // empty: scripts/plot_paper.py
+  std::string python = "/usr/bin/python3";
 };
 
 Status Run(PaperFlags& flags) {
@@ -24,6 +28,12 @@ Status Run(PaperFlags& flags) {
   options.plots = !flags.no_plots;
   options.progress = report::ProgressBar::StderrIsTerminal();
   options.binary_path = "/proc/self/exe";  // to find scripts/ and ../shared from any cwd
+  options.draw_figures = [&flags](const std::string& out_dir,
+                                  const std::vector<std::string>& figures, std::string* note) {
+    return DrawPaperFigures(flags.python, flags.plot_script, flags.options.binary_path, out_dir,
+                            figures, note);
+  };
+  options.native_hop_source = NativeHopSource(options.binary_path);
   options.command = fmt::format("segpipe paper --experiment {} --host-profile {} --out {}",
                                 options.experiment, options.host_profile, options.out_dir);
   SEGPIPE_ASSIGN_OR_RETURN(report::PaperRunSummary summary, report::RunPaperExperiments(options));
@@ -51,10 +61,9 @@ void RegisterPaper(CLI::App& app, Action* action) {
   cmd->add_option("--measured", flags->options.measured_dir,
                   "the authors' measurements, relative to the repository root")
       ->capture_default_str();
-  cmd->add_option("--plot-script", flags->options.plot_script,
+  cmd->add_option("--plot-script", flags->plot_script,
                   "plotting script (default: scripts/plot_paper.py)");
-  cmd->add_option("--python", flags->options.python, "Python with matplotlib")
-      ->capture_default_str();
+  cmd->add_option("--python", flags->python, "Python with matplotlib")->capture_default_str();
   cmd->add_flag("--no-plots", flags->no_plots, "write CSV files and the report only");
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }

@@ -1,5 +1,5 @@
 // The paper's sweeps through the Edge TPU model and the pipeline simulator.
-#include "segpipe/report/paper_sweep.h"
+#include "segpipe/paper/paper_sweep.h"
 
 #include <fmt/format.h>
 
