@@ -6,7 +6,8 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(SEGPIPE_INSTALL_TARGETS
-  segpipe_api segpipe_pipeline segpipe_partition segpipe_device segpipe_synth segpipe_exec
+  segpipe_api segpipe_pipeline segpipe_partition segpipe_device_runtime segpipe_device segpipe_synth
+  segpipe_exec
   segpipe_kernels segpipe_tflite segpipe_model segpipe_core segpipe_dnnl)
 install(TARGETS ${SEGPIPE_INSTALL_TARGETS} EXPORT segpipeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

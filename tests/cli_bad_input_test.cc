@@ -253,7 +253,8 @@ TEST_F(CliBadInputTest, ZeroDevices) {
 
 TEST_F(CliBadInputTest, UnknownDeviceKind) {
   const CliResult r = Run({"plan", kMobileNet, "--devices", "gpu:2"});
-  ExpectOneLineError(r, StatusCode::kInvalidArgument, {"gpu", "expected cpu or edgetpu"});
+  ExpectOneLineError(r, StatusCode::kInvalidArgument,
+                     {"gpu", "expected cpu, edgetpu or edgetpu-usb"});
 }
 
 TEST_F(CliBadInputTest, ModelTooLargeForAnExhaustivePlan) {

@@ -92,6 +92,46 @@ TEST_F(PlanCliTest, PlanFileDrivesRunAndCompile) {
   EXPECT_EQ(c["segments"][1]["layers"], nlohmann::json::array({3, 3}));
 }
 
+// One device vocabulary: `edgetpu-usb` and mixed lists through plan, the plan file, run --plan
+// and compile --plan; bad lists get one line and exit 2.
+TEST_F(PlanCliTest, UsbAndMixedDeviceListsPlanRunAndCompile) {
+  for (const std::string devices : {"edgetpu-usb:2", "cpu:1,edgetpu:2,edgetpu-usb:1"}) {
+    const CliResult plan =
+        Run({"plan", Path("fc.tflite"), "--devices", devices, "--json", "-o", Path("mixed.json")});
+    ASSERT_EQ(plan.exit_code, 0) << devices << ": " << plan.err;
+    const nlohmann::json p = nlohmann::json::parse(plan.out);
+    std::set<std::string> kinds;
+    for (const nlohmann::json& s : p["segments"]) {
+      const std::string device = s["device"];
+      kinds.insert(device.substr(0, device.find(':')));
+    }
+    EXPECT_TRUE(kinds.count("edgetpu-usb")) << devices << ": " << plan.out;
+    const CliResult run = Run({"run", Path("fc.tflite"), "--plan", Path("mixed.json"), "--simulate",
+                               "--batch", "4", "--json"});
+    ASSERT_EQ(run.exit_code, 0) << devices << ": " << run.err;
+    const nlohmann::json r = nlohmann::json::parse(run.out);
+    ASSERT_EQ(r["stages"].size(), p["segments"].size()) << run.out;
+    for (size_t k = 0; k < r["stages"].size(); ++k) {
+      const std::string planned = p["segments"][k]["device"];
+      const std::string ran = r["stages"][k]["device"];
+      EXPECT_EQ(ran.substr(0, ran.find(':')), planned.substr(0, planned.find(':'))) << k;
+    }
+    const CliResult compile =
+        Run({"compile", Path("fc.tflite"), "--plan", Path("mixed.json"), "--json"});
+    ASSERT_EQ(compile.exit_code, 0) << devices << ": " << compile.err;
+  }
+  for (const std::string bad : {"edgetpu-pci:2", "edgetpu:2,", "edgetpu-usb:17"}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"plan", Path("fc.tflite"), "--devices", bad},
+          std::vector<std::string>{"run", Path("fc.tflite"), "--devices", bad, "--simulate"}}) {
+      const CliResult r = Run(args);
+      EXPECT_EQ(r.exit_code, 2) << args[0] << " " << bad << ": " << r.err;
+      EXPECT_NE(r.err.find("device list '" + bad + "'"), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+    }
+  }
+}
+
 TEST_F(PlanCliTest, CompareShowsEveryStrategy) {
   const CliResult r = Run({"plan", Path("fc.tflite"), "--devices", "edgetpu:3", "--compare", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -10,7 +10,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "segpipe/core/file_io.h"
-#include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/paper/edgetpu_calibration.h"
 #include "segpipe/report/progress.h"
 
 namespace segpipe::cli {

@@ -259,4 +259,11 @@ void AddQuietFlag(CLI::App* app) {
 
 bool ProgressWanted() { return !quiet && report::StderrIsTerminal(); }
 
+void NoteDeprecatedSplitName(std::string_view split) {
+  if (split == "default")
+    std::fprintf(stderr,
+                 "segpipe: note: --split default is deprecated; it is the compiler's "
+                 "parameter-balanced split, now named params\n");
+}
+
 }  // namespace segpipe::cli

@@ -47,6 +47,8 @@ Status CheckModelCanBeCut(const Model& model, const std::string& model_path);
 // no progress feedback. ProgressWanted: draw it (stderr is a terminal and --quiet was not given).
 void AddQuietFlag(CLI::App* app);
 bool ProgressWanted();
+// `--split default` still parses (as params), with a note on stderr that the name is deprecated.
+void NoteDeprecatedSplitName(std::string_view split);
 
 // `segpipe help [--markdown]`: the flag reference of every subcommand, generated from the CLI11
 // definitions; docs/cli.md embeds the --markdown output (a test keeps it current).

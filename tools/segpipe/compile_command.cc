@@ -29,7 +29,7 @@ namespace {
 struct CompileFlags {
   std::string model_path;
   int segments = 1;
-  std::string split = "default";
+  std::string split = "params";
   std::string output_dir;
   bool json = false;
   std::string plan_path;  // --plan: segments from a `segpipe plan -o` file
@@ -135,6 +135,7 @@ Status Run(const CompileFlags& flags) {
   if (flags.model_path.empty())
     return InvalidArgumentError("compile needs a MODEL (or --check-compiled DIR)");
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
+  NoteDeprecatedSplitName(flags.split);
   SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(flags.split));
   int num_segments = flags.segments;
   if (!flags.plan_path.empty()) {
@@ -188,7 +189,8 @@ void RegisterCompile(CLI::App& app, Action* action) {
   cmd->add_option("model", flags->model_path, "input .tflite (int8/uint8 CPU model)");
   cmd->add_option("--segments", flags->segments, "number of segments")->capture_default_str();
   cmd->add_option("--split", flags->split,
-                  "default|params (compiler's parameter-balanced split), uniform (the paper's "
+                  "params (compiler's parameter-balanced split; 'default' is its deprecated "
+                  "name), uniform (the paper's "
                   "layer-count split), or the last layer of each segment but the last: 2 or 1,3")
       ->capture_default_str();
   cmd->add_option("-o,--output-dir", flags->output_dir,

@@ -33,7 +33,7 @@ std::string RunStageDeviceName(const RunReport& report, size_t stage) {
   const DeviceKind kind = report.stages[stage].kind;
   int ordinal = 0;
   for (size_t k = 0; k < stage; ++k) ordinal += report.stages[k].kind == kind ? 1 : 0;
-  return fmt::format("{}:{}", kind == DeviceKind::kCpu ? "cpu" : "edgetpu", ordinal);
+  return fmt::format("{}:{}", DeviceKindName(kind), ordinal);
 }
 
 nlohmann::ordered_json PipelineRunJson(const RunReport& report, const std::string& model_path,
@@ -61,7 +61,7 @@ nlohmann::ordered_json PipelineRunJson(const RunReport& report, const std::strin
     f.last_layer = s.last_layer;
     f.device = RunStageDeviceName(report, k);
     f.stage_ms = s.service_ms;
-    if (s.kind == DeviceKind::kEdgeTpu) {
+    if (IsEdgeTpu(s.kind)) {
       f.on_chip_bytes = s.on_chip_bytes;
       f.off_chip_bytes = s.off_chip_bytes;
     }

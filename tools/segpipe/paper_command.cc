@@ -10,9 +10,11 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "paper_plots.h"
 #include "segpipe/report/paper_experiments.h"
 
 namespace segpipe::cli {
@@ -23,6 +25,8 @@ namespace fs = std::filesystem;
 struct PaperFlags {
   report::PaperRunOptions options;
   bool no_plots = false;
+  std::string plot_script;  // empty: scripts/plot_paper.py
+  std::string python = "/usr/bin/python3";
 };
 
 // Moves the files of a finished run from `staging` into `out` (the same file system: renames).
@@ -43,6 +47,12 @@ Status Run(PaperFlags& flags) {
   options.plots = !flags.no_plots;
   options.progress = ProgressWanted();
   options.binary_path = "/proc/self/exe";  // to find scripts/ and ../shared from any cwd
+  options.draw_figures = [&flags](const std::string& out_dir,
+                                  const std::vector<std::string>& figures, std::string* note) {
+    return DrawPaperFigures(flags.python, flags.plot_script, flags.options.binary_path, out_dir,
+                            figures, note);
+  };
+  options.native_hop_source = NativeHopSource(options.binary_path);
   options.command = fmt::format("segpipe paper --experiment {} --host-profile {} --out {}",
                                 options.experiment, options.host_profile, options.out_dir);
   // Everything is written into a hidden folder inside --out and moved into place only once the
@@ -94,10 +104,9 @@ void RegisterPaper(CLI::App& app, Action* action) {
   cmd->add_option("--measured", flags->options.measured_dir,
                   "the authors' measurements, relative to the repository root")
       ->capture_default_str();
-  cmd->add_option("--plot-script", flags->options.plot_script,
+  cmd->add_option("--plot-script", flags->plot_script,
                   "plotting script (default: scripts/plot_paper.py)");
-  cmd->add_option("--python", flags->options.python, "Python with matplotlib")
-      ->capture_default_str();
+  cmd->add_option("--python", flags->python, "Python with matplotlib")->capture_default_str();
   cmd->add_flag("--no-plots", flags->no_plots, "write CSV files and the report only");
   AddQuietFlag(cmd);
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });

@@ -130,7 +130,7 @@ void PrintPlan(const Model& model, const Plan& plan) {
     std::string device = DeviceName(s.device);
     if (s.replicas > 1) device += fmt::format(" x{}", s.replicas);
     // On-chip and off-chip bytes are Edge TPU parameter placement; a CPU stage has neither.
-    const bool tpu = s.device.kind == StageDevice::Kind::kEdgeTpu;
+    const bool tpu = IsEdgeTpu(s.device.kind);
     std::printf("  %-4zu %-8s %-10s %-12s %10s %10s %10.4f\n", k + 1, LayerRange(ends, s).c_str(),
                 fmt::format("{}-{}", s.first_op, s.last_op).c_str(), device.c_str(),
                 tpu ? FormatCompilerBytes(p.on_chip_bytes).c_str() : "-",
@@ -317,7 +317,7 @@ void RegisterPlan(CLI::App& app, Action* action) {
       "plan", "Choose how to split a model over devices (and compare the partitioners)");
   cmd->add_option("model", flags->model_path, "quantized .tflite model")->required();
   cmd->add_option("--devices", flags->devices,
-                  "devices in stage order: edgetpu:4, cpu:2, cpu:1,edgetpu:3")
+                  "devices in stage order: edgetpu:4, edgetpu-usb:2, cpu:1,edgetpu:3")
       ->capture_default_str();
   cmd->add_option("--strategy", flags->strategy,
                   "uniform | params | exhaustive | coral | optimal | auto")

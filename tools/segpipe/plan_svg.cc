@@ -78,7 +78,7 @@ std::string PlanSvg(const Plan& plan, const EdgeTpuSpec& spec, const std::string
         fmt::format("<text x=\"10\" y=\"{}\">stage {}: {}</text>\n", y + 16, k + 1, Escape(device));
     svg += fmt::format("<text x=\"10\" y=\"{}\" fill=\"#555\">ops {}-{}</text>\n", y + 32,
                        s.first_op, s.last_op);
-    const bool tpu = s.device.kind == StageDevice::Kind::kEdgeTpu;
+    const bool tpu = IsEdgeTpu(s.device.kind);
     if (tpu) {
       const double on = static_cast<double>(p.on_chip_bytes) * bytes_px;
       const double off = static_cast<double>(p.off_chip_bytes) * bytes_px;

@@ -45,7 +45,7 @@ struct RunFlags {
   bool json = false;
   // Pipeline over several devices (set when --devices is given).
   std::string devices;
-  std::string split = "default";
+  std::string split = "params";
   int batch = 50;
   std::string host_profile = "native";
   bool simulate = false;
@@ -231,6 +231,7 @@ Status RunPipelineModel(const RunFlags& flags) {
   RunConfig config;
   config.devices = flags.devices;
   config.split = flags.split;
+  NoteDeprecatedSplitName(flags.split);
   if (!flags.plan_path.empty()) {
     // The plan fixes the devices (in stage order, replicas included) and the cuts.
     SEGPIPE_ASSIGN_OR_RETURN(LoadedPlan plan, LoadPlanFile(flags.plan_path));
@@ -343,11 +344,14 @@ void RegisterRun(CLI::App& app, Action* action) {
                 "print JSON (schema: docs/json/run.schema.json; pipelines: "
                 "docs/json/run-pipeline.schema.json)");
   cmd->add_option("--devices", flags->devices,
-                  "run as a pipeline, one segment per device: cpu:2, edgetpu:4 or cpu,edgetpu,...");
-  cmd->add_option("--split", flags->split,
-                  "pipeline split in layers: default|params (parameter-balanced), uniform, or the "
-                  "last layer of each segment but the last, e.g. 2,4; unset with only CPU stages: "
-                  "the split balancing each layer's measured time")
+                  "run as a pipeline, one segment per device: cpu:2, edgetpu:4, edgetpu-usb:2 or "
+                  "cpu:1,edgetpu:2,...");
+  cmd->add_option(
+         "--split", flags->split,
+         "pipeline split in layers: params (parameter-balanced; 'default' is its deprecated "
+         "name), uniform, or the "
+         "last layer of each segment but the last, e.g. 2,4; unset with only CPU stages: "
+         "the split balancing each layer's measured time")
       ->capture_default_str();
   cmd->add_option("--batch", flags->batch, "pipeline batch size B (time per inference = wall / B)")
       ->check(CLI::PositiveNumber)->capture_default_str();

@@ -22,10 +22,10 @@ StatusOr<SplitSpec> ParseSplitSpec(std::string_view text) {
     int value = 0;
     auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
     if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || value < 1)
-      return InvalidArgumentError(fmt::format(
-          "split '{}': expected default, params, uniform or a list of layer numbers such as "
-          "'2' or '1,3' (1-based last layer of each segment but the last)",
-          text));
+      return InvalidArgumentError(
+          fmt::format("split '{}': expected params, uniform or a list of layer numbers such as "
+                      "'2' or '1,3' (1-based last layer of each segment but the last)",
+                      text));
     if (!split.cut_after_layers.empty() && value <= split.cut_after_layers.back())
       return InvalidArgumentError(
           fmt::format("split '{}': layer numbers must be strictly ascending", text));
@@ -35,7 +35,7 @@ StatusOr<SplitSpec> ParseSplitSpec(std::string_view text) {
     if (rest.empty()) return InvalidArgumentError(fmt::format("split '{}': trailing comma", text));
   }
   if (split.cut_after_layers.empty())
-    return InvalidArgumentError("split: empty; use default, params, uniform or layer numbers");
+    return InvalidArgumentError("split: empty; use params, uniform or layer numbers");
   return split;
 }
 
@@ -118,20 +118,38 @@ StatusOr<std::vector<int>> SegmentLayerCounts(const std::vector<int64_t>& layer_
   return counts;
 }
 
+std::vector<int64_t> LayerWeightBytes(const Model& model, std::span<const int> layer_ends,
+                                      const EdgeTpuSpec& spec) {
+  std::vector<int64_t> bytes;
+  int first_op = 0;
+  for (int end : layer_ends) {
+    int64_t sum = 0;
+    for (int op = first_op; op <= end; ++op) sum += EdgeTpuWeightBytes(model, model.ops[op], spec);
+    bytes.push_back(sum);
+    first_op = end + 1;
+  }
+  return bytes;
+}
+
+StatusOr<std::vector<int>> SplitLastLayers(const Model& model, std::span<const int> layer_ends,
+                                           int num_segments, const SplitSpec& split,
+                                           const EdgeTpuSpec& spec) {
+  SEGPIPE_ASSIGN_OR_RETURN(
+      std::vector<int> counts,
+      SegmentLayerCounts(LayerWeightBytes(model, layer_ends, spec), num_segments, split));
+  std::vector<int> last;
+  int end = -1;
+  for (int count : counts) last.push_back(end += count);
+  return last;
+}
+
 StatusOr<EdgeTpuCompilation> CompileForEdgeTpu(const Model& model, int num_segments,
                                                const SplitSpec& split, const EdgeTpuSpec& spec) {
   if (model.ops.empty()) return InvalidArgumentError("the model has no ops to compile");
   const std::vector<int> ends = LayerEnds(model);
-  std::vector<int64_t> layer_bytes;
-  int start = 0;
-  for (int end : ends) {
-    int64_t bytes = 0;
-    for (int i = start; i <= end; ++i) bytes += EdgeTpuWeightBytes(model, model.ops[i], spec);
-    layer_bytes.push_back(bytes);
-    start = end + 1;
-  }
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> counts,
-                           SegmentLayerCounts(layer_bytes, num_segments, split));
+  SEGPIPE_ASSIGN_OR_RETURN(
+      std::vector<int> counts,
+      SegmentLayerCounts(LayerWeightBytes(model, ends, spec), num_segments, split));
   EdgeTpuCompilation out;
   out.num_segments = num_segments;
   out.split = split;

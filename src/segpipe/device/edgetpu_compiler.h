@@ -13,6 +13,7 @@
 #define SEGPIPE_DEVICE_EDGETPU_COMPILER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,9 +27,9 @@ namespace segpipe {
 
 // How to cut a model into segments, in layers (LayerEnds). Layers are numbered from 1 as the
 // paper does.
-//  - kParams ("default" or "params"): the compiler's split. Walking the layers in order, cut
-//    just before the layer whose parameters would push the running segment past
-//    total_parameter_bytes / S.
+//  - kParams ("params"; "default" is its deprecated name): the compiler's split. Walking the
+//    layers in order, cut just before the layer whose parameters would push the running segment
+//    past total_parameter_bytes / S.
 //  - kUniform ("uniform"): the paper's hand split of FC models: floor(L/S) layers per segment,
 //    the remainder one extra to each of the last segments (5 into 2 = [1,2][3,4,5]).
 //  - kExplicit ("2" or "1,3"): the last layer of every segment but the last, ascending
@@ -48,6 +49,17 @@ std::string SplitSpecName(const SplitSpec& split);
 // layers, cuts out of range).
 StatusOr<std::vector<int>> SegmentLayerCounts(const std::vector<int64_t>& layer_weight_bytes,
                                               int num_segments, const SplitSpec& split);
+
+// Each layer's Edge TPU weight bytes (EdgeTpuWeightBytes), layer k ending at op layer_ends[k].
+std::vector<int64_t> LayerWeightBytes(const Model& model, std::span<const int> layer_ends,
+                                      const EdgeTpuSpec& spec);
+
+// The one layer split behind the compiler's rule, the planner's uniform/params starting points
+// and the paper sweep: `split` over the layers ending at `layer_ends`, as the 0-based index of
+// each segment's last layer (e.g. 5 layers, uniform into 2: {1, 4}).
+StatusOr<std::vector<int>> SplitLastLayers(const Model& model, std::span<const int> layer_ends,
+                                           int num_segments, const SplitSpec& split,
+                                           const EdgeTpuSpec& spec);
 
 struct CompiledSegment {
   int index = 0;             // 0-based

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "segpipe/tflite/inspect.h"
+#include "segpipe/model/op_name.h"
 
 namespace segpipe {
 namespace {

@@ -55,7 +55,7 @@ SegmentOpMapping MapOpsForEdgeTpu(const Model& model, const std::vector<EdgeTpuO
 std::vector<EdgeTpuOpCheck> CheckEdgeTpuOps(const Model& model);
 
 // One row per (operator, status) in order of first appearance, as the compiler prints them;
-// operators are named as `segpipe inspect` names them (OpDisplayName).
+// operators are named as `segpipe inspect` names them (OpDisplayName, model/op_name.h).
 struct OperationTableRow {
   std::string op;
   int count = 0;

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "segpipe/kernels/quantization_util.h"
-#include "segpipe/tflite/inspect.h"
+#include "segpipe/model/op_name.h"
 
 namespace segpipe::reference {
 

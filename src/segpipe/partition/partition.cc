@@ -8,97 +8,40 @@
 
 namespace segpipe {
 
-std::string_view DeviceKindName(StageDevice::Kind kind) {
-  switch (kind) {
-    case StageDevice::Kind::kCpu:
-      return "cpu";
-    case StageDevice::Kind::kEdgeTpu:
-      return "edgetpu";
-  }
-  return "?";
-}
-
 std::string DeviceName(const StageDevice& device) {
   return fmt::format("{}:{}", DeviceKindName(device.kind), device.index);
 }
 
 StatusOr<StageDevice> ParseDeviceName(std::string_view text) {
   const size_t colon = text.find(':');
-  std::string_view kind = text.substr(0, colon);
-  StageDevice device;
-  if (kind == "cpu") {
-    device.kind = StageDevice::Kind::kCpu;
-  } else if (kind == "edgetpu") {
-    device.kind = StageDevice::Kind::kEdgeTpu;
-  } else {
-    return InvalidArgumentError(
-        fmt::format("device '{}': expected cpu:INDEX or edgetpu:INDEX", text));
-  }
+  StatusOr<DeviceKind> kind = ParseDeviceKind(text.substr(0, colon));
+  if (!kind.ok())
+    return InvalidArgumentError(fmt::format("device '{}': {}; expected KIND:INDEX, e.g. edgetpu:0",
+                                            text, kind.status().message()));
+  StageDevice device{*kind, 0};
   if (colon != std::string_view::npos) {
     std::string_view n = text.substr(colon + 1);
     auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), device.index);
-    if (ec != std::errc() || end != n.data() + n.size() || device.index < 0 || device.index > 63)
-      return InvalidArgumentError(
-          fmt::format("device '{}': '{}' is not a device index", text, n));
+    if (ec != std::errc() || end != n.data() + n.size() || device.index < 0 ||
+        device.index >= kMaxDevices)
+      return InvalidArgumentError(fmt::format("device '{}': '{}' is not a device index (0 to {})",
+                                              text, n, kMaxDevices - 1));
   }
   return device;
 }
 
 StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text) {
-  constexpr int kMaxDevices = 64;
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(text));
   std::vector<StageDevice> devices;
-  int next_index[2] = {0, 0};
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = text.substr(pos, comma - pos);
-    pos = comma + 1;
-    std::string_view kind_text = item, count_text;
-    if (size_t colon = item.find(':'); colon != std::string_view::npos) {
-      kind_text = item.substr(0, colon);
-      count_text = item.substr(colon + 1);
-    }
-    StageDevice::Kind kind;
-    if (kind_text == "cpu") {
-      kind = StageDevice::Kind::kCpu;
-    } else if (kind_text == "edgetpu" || kind_text == "tpu") {
-      kind = StageDevice::Kind::kEdgeTpu;
-    } else {
-      return InvalidArgumentError(fmt::format(
-          "device list '{}': unknown device kind '{}' (expected cpu or edgetpu, e.g. "
-          "'edgetpu:4' or 'cpu:1,edgetpu:3')",
-          text, kind_text));
-    }
-    int count = 1;
-    if (!count_text.empty()) {
-      auto [end, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(),
-                                       count);
-      if (ec != std::errc() || end != count_text.data() + count_text.size() || count < 1)
-        return InvalidArgumentError(fmt::format(
-            "device list '{}': '{}' is not a positive device count", text, count_text));
-    }
-    if (static_cast<int>(devices.size()) + count > kMaxDevices)
-      return InvalidArgumentError(
-          fmt::format("device list '{}': more than {} devices", text, kMaxDevices));
-    for (int i = 0; i < count; ++i)
-      devices.push_back({kind, next_index[static_cast<int>(kind)]++});
-    if (comma == text.size()) break;
-  }
+  int next_index[kNumDeviceKinds] = {};
+  for (DeviceKind kind : kinds) devices.push_back({kind, next_index[static_cast<int>(kind)]++});
   return devices;
 }
 
 std::string FormatStageDevices(std::span<const StageDevice> devices) {
-  std::string out;
-  size_t i = 0;
-  while (i < devices.size()) {
-    size_t j = i;
-    while (j < devices.size() && devices[j].kind == devices[i].kind) ++j;
-    if (!out.empty()) out += ",";
-    out += fmt::format("{}:{}", DeviceKindName(devices[i].kind), j - i);
-    i = j;
-  }
-  return out;
+  std::vector<DeviceKind> kinds;
+  for (const StageDevice& d : devices) kinds.push_back(d.kind);
+  return FormatDeviceList(kinds);
 }
 
 int Partition::num_devices() const {

@@ -15,24 +15,26 @@
 #include <vector>
 
 #include "segpipe/core/status.h"
+#include "segpipe/device/device_list.h"
 #include "segpipe/model/model.h"
 
 namespace segpipe {
 
-// One device a stage runs on: the kind and its index among the devices of that kind.
+// One device a stage runs on: the kind (device/device_list.h) and its index among the devices
+// of that kind.
 struct StageDevice {
-  enum class Kind { kCpu, kEdgeTpu };
+  using Kind = DeviceKind;
   Kind kind = Kind::kEdgeTpu;
   int index = 0;
   bool operator==(const StageDevice&) const = default;
 };
 
-std::string_view DeviceKindName(StageDevice::Kind kind);  // "cpu", "edgetpu"
-std::string DeviceName(const StageDevice& device);         // "edgetpu:0", "cpu:1"
+std::string DeviceName(const StageDevice& device);  // "edgetpu:0", "cpu:1", "edgetpu-usb:0"
 StatusOr<StageDevice> ParseDeviceName(std::string_view text);  // inverse of DeviceName
 
-// Parses a device list: comma-separated `kind[:count]` items, e.g. "edgetpu:4", "cpu:2",
-// "cpu:1,edgetpu:3". Stages use the devices in this order.
+// A device list (ParseDeviceList, the one parser: "edgetpu:4", "cpu:1,edgetpu:3",
+// "edgetpu-usb:2") with each device numbered among those of its kind. Stages use the devices in
+// this order.
 StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text);
 std::string FormatStageDevices(std::span<const StageDevice> devices);  // "edgetpu:4"
 

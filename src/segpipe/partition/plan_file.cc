@@ -44,7 +44,7 @@ nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
                           {"replicas", s.replicas},
                           {"stage_ms", p.stage_ms}};
     // Parameter placement is an Edge TPU notion: CPU stages have no on-chip/off-chip bytes.
-    if (s.device.kind == StageDevice::Kind::kEdgeTpu) {
+    if (IsEdgeTpu(s.device.kind)) {
       seg["on_chip_bytes"] = p.on_chip_bytes;
       seg["off_chip_bytes"] = p.off_chip_bytes;
     }

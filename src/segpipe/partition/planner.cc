@@ -86,26 +86,9 @@ Status OnChipRefusal(Search& search, std::span<const StageDevice> devices) {
 }
 
 // The compiler's split (params) or the paper's layer-count split (uniform), as last units.
-StatusOr<std::vector<int>> DefaultSplit(const Search& search, int num_stages, SplitKind kind) {
-  std::vector<int64_t> layer_bytes;
-  const EdgeTpuSpec& spec = search.profiler.edgetpu_spec();
-  for (int u = 0; u < search.num_units(); ++u) {
-    int64_t bytes = 0;
-    for (int op = search.first_op(u); op <= search.unit_ends[u]; ++op)
-      bytes += EdgeTpuWeightBytes(search.model, search.model.ops[op], spec);
-    layer_bytes.push_back(bytes);
-  }
-  SplitSpec split;
-  split.kind = kind;
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> counts,
-                           SegmentLayerCounts(layer_bytes, num_stages, split));
-  std::vector<int> last;
-  int total = 0;
-  for (int c : counts) {
-    total += c;
-    last.push_back(total - 1);
-  }
-  return last;
+StatusOr<std::vector<int>> CompilerSplit(const Search& search, int num_stages, SplitKind kind) {
+  return SplitLastLayers(search.model, search.unit_ends, num_stages, SplitSpec{.kind = kind},
+                         search.profiler.edgetpu_spec());
 }
 
 struct Chosen {
@@ -127,11 +110,11 @@ StatusOr<Chosen> Choose(Search& search, const PlanOptions& options) {
   std::vector<int> last;
   switch (options.strategy) {
     case Strategy::kUniform: {
-      SEGPIPE_ASSIGN_OR_RETURN(last, DefaultSplit(search, s, SplitKind::kUniform));
+      SEGPIPE_ASSIGN_OR_RETURN(last, CompilerSplit(search, s, SplitKind::kUniform));
       break;
     }
     case Strategy::kParams: {
-      SEGPIPE_ASSIGN_OR_RETURN(last, DefaultSplit(search, s, SplitKind::kParams));
+      SEGPIPE_ASSIGN_OR_RETURN(last, CompilerSplit(search, s, SplitKind::kParams));
       break;
     }
     case Strategy::kOptimal: {
@@ -142,7 +125,7 @@ StatusOr<Chosen> Choose(Search& search, const PlanOptions& options) {
     }
     case Strategy::kCoral: {
       SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> initial,
-                               DefaultSplit(search, s, SplitKind::kParams));
+                               CompilerSplit(search, s, SplitKind::kParams));
       SEGPIPE_ASSIGN_OR_RETURN(UnitSplit split,
                                CoralSplit(n, s, options.objective, search.CostOn(devices),
                                           initial, options.coral));
@@ -310,7 +293,7 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   Search search{model, profiler, CutCandidates(model), options.on_chip_only};
   if (options.on_chip_only) {
     for (const StageDevice& d : options.devices)
-      if (d.kind != StageDevice::Kind::kEdgeTpu)
+      if (!IsEdgeTpu(d.kind))
         return InvalidArgumentError(fmt::format(
             "--on-chip-only applies to Edge TPU devices, and {} is not one; use --devices "
             "edgetpu:N", DeviceName(d)));

@@ -16,12 +16,13 @@
 namespace segpipe {
 namespace {
 
+// `simulate` times Edge TPU stages (either link), `measure` CPU stages.
 Status RequireKind(const StageDevice& device, StageDevice::Kind kind, std::string_view profile) {
-  if (device.kind == kind) return OkStatus();
-  return UnimplementedError(fmt::format(
-      "--profile {} times {} stages only; the stage on {} needs --profile {}", profile,
-      DeviceKindName(kind), DeviceName(device),
-      kind == StageDevice::Kind::kCpu ? "model or simulate" : "measure"));
+  if (IsEdgeTpu(device.kind) == IsEdgeTpu(kind)) return OkStatus();
+  return UnimplementedError(
+      fmt::format("--profile {} times {} stages only; the stage on {} needs --profile {}", profile,
+                  IsEdgeTpu(kind) ? "Edge TPU" : "cpu", DeviceName(device),
+                  kind == StageDevice::Kind::kCpu ? "model or simulate" : "measure"));
 }
 
 std::vector<uint8_t> RandomBytes(int64_t n, std::mt19937_64& rng) {
@@ -41,7 +42,7 @@ StatusOr<SegmentProfile> SimulatedProfiler::ProfileUncached(int first_op, int la
   SEGPIPE_RETURN_IF_ERROR(RequireKind(device, StageDevice::Kind::kEdgeTpu, "simulate"));
   SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement placement,
                            PlaceSegment(model_, first_op, last_op, spec_));
-  const SegmentTiming timing = EstimateSegmentTiming(placement, spec_);
+  const SegmentTiming timing = EstimateSegmentTiming(placement, SpecForDevice(spec_, device.kind));
   // One input through the stage: its phases (host work, device time) and the hand-off out of
   // it, which is what the stage adds to a pipeline's fill time and, at the bottleneck, to its
   // period (as StageTimeNs counts it).
@@ -61,7 +62,8 @@ StatusOr<double> SimulatedProfiler::TimePipelineUncachedMs(const Partition& part
     SEGPIPE_RETURN_IF_ERROR(RequireKind(s.device, StageDevice::Kind::kEdgeTpu, "simulate"));
     SEGPIPE_ASSIGN_OR_RETURN(SegmentPlacement p,
                              PlaceSegment(model_, s.first_op, s.last_op, spec_));
-    stages.push_back(EdgeTpuSimStage(EstimateSegmentTiming(p, spec_), p.cpu_ops_ns, host_,
+    stages.push_back(EdgeTpuSimStage(EstimateSegmentTiming(p, SpecForDevice(spec_, s.device.kind)),
+                                     p.cpu_ops_ns, host_,
                                      /*shared_host_link=*/false, s.replicas));
   }
   SimConfig config = PipelineSimConfig(std::move(stages), host_, queue_capacity_);

@@ -2,7 +2,6 @@
 #include "segpipe/pipeline/run.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -20,30 +19,7 @@
 namespace segpipe {
 namespace {
 
-constexpr int kMaxDevices = 16;
 constexpr int kCpuProfileRuns = 5;
-
-StatusOr<DeviceKind> ParseKind(std::string_view name) {
-  if (name == "cpu") return DeviceKind::kCpu;
-  if (name == "edgetpu") return DeviceKind::kEdgeTpu;
-  if (name == "edgetpu-usb") return DeviceKind::kEdgeTpuUsb;
-  return InvalidArgumentError(
-      fmt::format("unknown device '{}'; expected cpu, edgetpu or edgetpu-usb (e.g. cpu:2, "
-                  "edgetpu:4, cpu,edgetpu, edgetpu,edgetpu-usb)",
-                  name));
-}
-
-std::string_view KindName(DeviceKind kind) {
-  switch (kind) {
-    case DeviceKind::kCpu:
-      return "cpu";
-    case DeviceKind::kEdgeTpu:
-      return EdgeTpuLinkName(EdgeTpuLink::kPcie);
-    case DeviceKind::kEdgeTpuUsb:
-      return EdgeTpuLinkName(EdgeTpuLink::kUsb);
-  }
-  return "cpu";
-}
 
 // Random bytes of input `index` into `inputs` (sized once): the same bytes for a given seed and
 // index however the batch is fed, eight bytes per draw so a producer keeps up with fast stages.
@@ -89,34 +65,6 @@ StatusOr<int64_t> MeasureCpuServiceNs(const Model& segment, uint64_t seed) {
 }
 
 }  // namespace
-
-StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text) {
-  std::vector<DeviceKind> kinds;
-  const size_t colon = text.find(':');
-  if (colon != std::string_view::npos) {
-    SEGPIPE_ASSIGN_OR_RETURN(DeviceKind kind, ParseKind(text.substr(0, colon)));
-    std::string_view count_text = text.substr(colon + 1);
-    int count = 0;
-    auto [ptr, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
-    if (ec != std::errc() || ptr != count_text.data() + count_text.size() || count < 1 ||
-        count > kMaxDevices)
-      return InvalidArgumentError(fmt::format(
-          "devices '{}': the count after ':' must be a number from 1 to {}", text, kMaxDevices));
-    kinds.assign(static_cast<size_t>(count), kind);
-    return kinds;
-  }
-  std::string_view rest = text;
-  while (true) {
-    const size_t comma = rest.find(',');
-    SEGPIPE_ASSIGN_OR_RETURN(DeviceKind kind, ParseKind(rest.substr(0, comma)));
-    kinds.push_back(kind);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  if (static_cast<int>(kinds.size()) > kMaxDevices)
-    return InvalidArgumentError(fmt::format("at most {} devices", kMaxDevices));
-  return kinds;
-}
 
 std::vector<PacedPhase> PacedPhasesFor(const SimStage& stage,
                                        const std::shared_ptr<SharedResource>& host_lock,
@@ -248,7 +196,8 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
     // Same chip, same placement; a USB stage's invocations cross the USB link.
     if (kinds[next_device] == DeviceKind::kEdgeTpuUsb)
-      seg.timing = EstimateSegmentTiming(seg.placement, WithLink(config.spec, EdgeTpuLink::kUsb));
+      seg.timing =
+          EstimateSegmentTiming(seg.placement, SpecForDevice(config.spec, kinds[next_device]));
     last_ops.push_back(seg.placement.last_op);
     StageReport st;
     st.first_op = seg.placement.first_op;
@@ -294,8 +243,9 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     SimConfig sim = PipelineSimConfig(sim_stages, host, config.queue_capacity);
     for (int i = 0; i < num_stages; ++i) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
-      st.device = st.kind != DeviceKind::kCpu ? fmt::format("{} (modelled)", KindName(st.kind))
-                                           : std::string("cpu (measured)");
+      st.device = st.kind != DeviceKind::kCpu
+                      ? fmt::format("{} (modelled)", DeviceKindName(st.kind))
+                      : std::string("cpu (measured)");
       if (st.replicas > 1) st.device += fmt::format(" x{}", st.replicas);
       st.service_ms =
           static_cast<double>(sim.stages[static_cast<size_t>(i)].service_ns()) / 1e6 / scale;
@@ -448,7 +398,7 @@ StatusOr<RunConfig> RunConfigForPlan(const LoadedPlan& plan, const Model& model,
   if (!replicated) base.replicas.clear();
   base.split.clear();
   for (int c : cuts) base.split += fmt::format("{}{}", base.split.empty() ? "" : ",", c);
-  if (base.split.empty()) base.split = "default";
+  if (base.split.empty()) base.split = "params";
   return base;
 }
 
@@ -500,7 +450,7 @@ std::string RunReportJson(const RunReport& report) {
     nlohmann::json st;
     st["segment"] = {{"first_layer", s.first_layer}, {"last_layer", s.last_layer},
                      {"first_op", s.first_op}, {"last_op", s.last_op}};
-    st["device"] = std::string(KindName(s.kind));
+    st["device"] = std::string(DeviceKindName(s.kind));
     st["description"] = s.device;
     st["replicas"] = s.replicas;
     if (s.kind != DeviceKind::kCpu) {

@@ -2,13 +2,13 @@
 // does once its flags are parsed.
 //
 //   RunConfig config;
-//   config.devices = "edgetpu:4";  config.split = "default";  config.batch = 50;
+//   config.devices = "edgetpu:4";  config.split = "params";  config.batch = 50;
 //   SEGPIPE_ASSIGN_OR_RETURN(RunReport threaded, RunPipeline(model, config));
 //   config.simulate = true;
 //   SEGPIPE_ASSIGN_OR_RETURN(RunReport simulated, RunPipeline(model, config));
 //
-// Devices: "cpu:2", "edgetpu:4" or a list "cpu,edgetpu,edgetpu". The split is in layers
-// (ParseSplitSpec: default/params, uniform, or "2,4"). Edge TPU stages are modelled: placement
+// Devices: a device list (ParseDeviceList: "cpu:2", "edgetpu-usb:4", "cpu:1,edgetpu:2"). The split
+// is in layers (ParseSplitSpec: params, uniform, or "2,4"). Edge TPU stages are modelled: placement
 // and service time come from the Edge TPU model, the threaded run paces EdgeTpuDevices to it
 // (with the host profile's host work: `paper` serializes it across stages under one lock and
 // pays thread start once per batch; `native` has no host work beyond our own runtime), and the
@@ -37,6 +37,7 @@
 
 #include "segpipe/core/status.h"
 #include "segpipe/device/device.h"
+#include "segpipe/device/device_list.h"
 #include "segpipe/device/edgetpu_device.h"
 #include "segpipe/device/edgetpu_model.h"
 #include "segpipe/model/model.h"
@@ -45,16 +46,9 @@
 
 namespace segpipe {
 
-// kEdgeTpu: the PCIe M.2 module ("edgetpu"); kEdgeTpuUsb: the USB 3.0 Accelerator
-// ("edgetpu-usb"), the same chip behind another link (EdgeTpuLink).
-enum class DeviceKind : uint8_t { kCpu, kEdgeTpu, kEdgeTpuUsb };
-
-// "cpu:2" -> {cpu, cpu}; "cpu,edgetpu" -> {cpu, edgetpu}. At least one, at most 16.
-StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text);
-
 struct RunConfig {
   std::string devices = "cpu:1";
-  std::string split = "default";
+  std::string split = "params";
   int batch = 50;
   std::string host_profile = "native";
   bool simulate = false;

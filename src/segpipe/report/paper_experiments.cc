@@ -1,28 +1,20 @@
-// `segpipe paper`: sweeps, CSV files, plots and report.md.
+// `segpipe paper`: sweeps, CSV files, figures (through the caller's drawer) and report.md.
 #include "segpipe/report/paper_experiments.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
-#include "segpipe/device/paper_measurements.h"
+#include "segpipe/paper/paper_measurements.h"
+#include "segpipe/paper/paper_sweep.h"
 #include "segpipe/report/paper_findings.h"
 #include "segpipe/report/paper_report.h"
-#include "segpipe/report/paper_sweep.h"
 #include "segpipe/report/paper_tables.h"
 #include "segpipe/report/progress.h"
 #include "segpipe/report/table.h"
-
-extern char** environ;
 
 namespace segpipe::report {
 namespace {
@@ -30,43 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kExperiments[] = {"fig2", "tables", "fig4", "fig5", "fig6"};
-
-// Runs a program with arguments (no shell, so paths need no quoting); returns its exit status,
-// or -1 when it could not be started. `quiet` sends its output to /dev/null.
-int RunProgram(const std::vector<std::string>& args, bool quiet) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// A path given relative to the repository root: as given (run from the root), else next to the
-// repository the binary was built in (build dirs live in the repository root).
-std::string FindFromRoot(const std::string& path, const std::string& binary_path) {
-  if (path.empty()) return "";
-  if (fs::exists(path)) return path;
-  if (fs::path(path).is_absolute() || binary_path.empty()) return "";
-  std::error_code ec;
-  fs::path dir = fs::canonical(fs::path(binary_path), ec).parent_path();
-  if (ec) return "";
-  for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
-    const fs::path candidate = dir / path;
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return "";
-}
 
 StatusOr<std::vector<HostProfile>> Hosts(const std::string& name) {
   if (name == "both") return std::vector<HostProfile>{PaperHostProfile(), NativeHostProfile()};
@@ -90,33 +45,6 @@ class OutputDir {
   std::string dir_;
   std::vector<std::string> files_;
 };
-
-// The line of docs/benchmarks.md's "Pipeline" section that gives the per-hop cost, if any.
-std::string NativeHopSource(const std::string& binary_path) {
-  const std::string path = FindFromRoot("docs/benchmarks.md", binary_path);
-  if (path.empty()) return "";
-  std::ifstream in(path);
-  std::string line;
-  bool in_pipeline = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("#", 0) == 0) {
-      std::string lower = line;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      in_pipeline = lower.find("pipeline") != std::string::npos;
-      continue;
-    }
-    if (!in_pipeline) continue;
-    std::string lower = line;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (lower.find("hop") != std::string::npos) {
-      const size_t start = line.find_first_not_of(" -*|");
-      return start == std::string::npos ? line : line.substr(start);
-    }
-  }
-  return "";
-}
 
 nlohmann::json SummaryJson(const PaperSweep& sweep) {
   nlohmann::json j;
@@ -155,42 +83,29 @@ std::vector<std::string> DrawPlots(const PaperRunOptions& options, const std::st
     *note = "plots were turned off (--no-plots)";
     return {};
   }
-  const std::string script =
-      FindFromRoot(options.plot_script.empty() ? "scripts/plot_paper.py" : options.plot_script,
-                   options.binary_path);
-  if (script.empty()) {
-    *note =
-        "scripts/plot_paper.py was not found (run from the repository root or pass --plot-script)";
+  if (!options.draw_figures) {
+    *note = "no figure drawer was given";
     return {};
   }
-  const int probe = RunProgram({options.python, "-c", "import matplotlib"}, true);
-  if (probe == -1 || probe == 127) {
-    *note = fmt::format("the Python interpreter {} was not found or cannot be run (--python)",
-                        options.python);
-    return {};
-  }
-  if (probe != 0) {
-    *note = fmt::format("{} cannot import matplotlib (Debian: python3-matplotlib)", options.python);
-    return {};
-  }
-  std::string list;
-  for (const std::string& f : figures) {
-    if (!list.empty()) list += ',';
-    list += f.substr(0, f.find('.'));
-  }
-  const int rc = RunProgram({options.python, script, "--dir", out_dir, "--figures", list}, false);
-  if (rc != 0) {
-    *note = fmt::format("{} failed (exit status {})", script, rc);
-    return {};
-  }
-  std::vector<std::string> drawn;
-  for (const std::string& f : figures)
-    if (fs::exists(fs::path(out_dir) / f)) drawn.push_back(f);
-  if (drawn.size() != figures.size()) *note = "the plot script left some figures out";
-  return drawn;
+  return options.draw_figures(out_dir, figures, note);
 }
 
 }  // namespace
+
+// Build dirs live in the repository root, so the root is at most three levels above the binary.
+std::string FindFromRoot(const std::string& path, const std::string& binary_path) {
+  if (path.empty()) return "";
+  if (fs::exists(path)) return path;
+  if (fs::path(path).is_absolute() || binary_path.empty()) return "";
+  std::error_code ec;
+  fs::path dir = fs::canonical(fs::path(binary_path), ec).parent_path();
+  if (ec) return "";
+  for (int up = 0; up < 3 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    const fs::path candidate = dir / path;
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return "";
+}
 
 StatusOr<std::set<std::string>> ParseExperiments(const std::string& experiment) {
   if (experiment == "all")
@@ -286,7 +201,7 @@ StatusOr<PaperRunSummary> RunPaperExperiments(const PaperRunOptions& options) {
   context.measured_dir = measured.empty() ? "" : options.measured_dir;
   context.figures = DrawPlots(options, options.out_dir, experiments, &summary.plot_note);
   context.plot_note = summary.plot_note;
-  context.native_hop_source = NativeHopSource(options.binary_path);
+  context.native_hop_source = options.native_hop_source;
   summary.plots_drawn = summary.plot_note.empty();
   SEGPIPE_RETURN_IF_ERROR(out.Write("report.md", PaperReportMarkdown(sweep, measured, context)));
   summary.files = out.files();

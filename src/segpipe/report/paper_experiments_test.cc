@@ -87,13 +87,25 @@ TEST(PaperExperimentsTest, MissingMeasurementsOnlyDropTheOverlays) {
   fs::remove_all(options.out_dir);
 }
 
-TEST(PaperExperimentsTest, MissingPlotScriptSkipsPlotsWithAReason) {
+TEST(PaperExperimentsTest, FiguresComeFromTheCallersDrawerWithItsReason) {
   PaperRunOptions options = SmallRun("noscript");
   options.experiment = "fig2";
   options.plots = true;
-  options.plot_script = "no/such/plot.py";
   auto summary = RunPaperExperiments(options);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_FALSE(summary->plots_drawn);
+  EXPECT_NE(summary->plot_note.find("no figure drawer"), std::string::npos);
+  std::vector<std::string> asked;
+  options.draw_figures = [&asked](const std::string& dir, const std::vector<std::string>& figures,
+                                  std::string* note) {
+    EXPECT_TRUE(fs::exists(fs::path(dir) / "fig2_fc.csv"));
+    asked = figures;
+    *note = "plot script not found";
+    return std::vector<std::string>{};
+  };
+  summary = RunPaperExperiments(options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(asked, std::vector<std::string>{"fig2.png"});
   EXPECT_FALSE(summary->plots_drawn);
   EXPECT_NE(summary->plot_note.find("not found"), std::string::npos);
   EXPECT_TRUE(fs::exists(fs::path(options.out_dir) / "report.md"));

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "segpipe/report/paper_sweep.h"
+#include "segpipe/paper/paper_sweep.h"
 
 namespace segpipe::report {
 

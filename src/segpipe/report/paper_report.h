@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "segpipe/device/paper_measurements.h"
-#include "segpipe/report/paper_sweep.h"
+#include "segpipe/paper/paper_measurements.h"
+#include "segpipe/paper/paper_sweep.h"
 
 namespace segpipe::report {
 

@@ -62,7 +62,7 @@ struct EdgeTpuSubgraph {
 
 struct EdgeTpuCompiledModel {
   std::vector<EdgeTpuSubgraph> subgraphs;  // in op order
-  // Display names (inspect.h OpDisplayName) of the ops left on the CPU, in op order.
+  // Display names (model/op_name.h OpDisplayName) of the ops left on the CPU, in op order.
   std::vector<std::string> cpu_ops;
   int64_t on_chip_bytes = 0;  // sums over subgraphs
   int64_t off_chip_bytes = 0;

@@ -125,12 +125,6 @@ nlohmann::json EdgeTpuJson(const EdgeTpuCompiledModel& e) {
 
 }  // namespace
 
-std::string OpDisplayName(const Op& op) {
-  if (op.type == OpType::kCustom) return fmt::format("CUSTOM({})", op.custom_code);
-  if (op.type == OpType::kUnknownBuiltin) return tflite_internal::BuiltinCodeName(op.builtin_code);
-  return std::string(OpTypeName(op.type));
-}
-
 ModelSummary SummarizeModel(const Model& model) {
   ModelSummary s;
   s.description = model.description;

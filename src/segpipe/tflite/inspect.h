@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "segpipe/model/model.h"
+#include "segpipe/model/op_name.h"  // OpDisplayName
 #include "segpipe/tflite/edgetpu_package.h"
 
 namespace segpipe {
@@ -49,9 +50,6 @@ struct ModelSummary {
   // stay on the CPU (see edgetpu_package.h). Set by the caller, who reads it from the model.
   std::optional<EdgeTpuCompiledModel> edgetpu;
 };
-
-// The builtin name TFLite uses for this op ("UNIDIRECTIONAL_SEQUENCE_LSTM") or "CUSTOM(name)".
-std::string OpDisplayName(const Op& op);
 
 ModelSummary SummarizeModel(const Model& model);
 

@@ -12,8 +12,8 @@
 // run in the discrete-event simulator the way the paper timed it (all inputs queued, threads
 // started, joined; time / batch). Pure apart from the optional progress callback; models are
 // swept on `threads` worker threads, results come back in sweep order.
-#ifndef SEGPIPE_REPORT_PAPER_SWEEP_H_
-#define SEGPIPE_REPORT_PAPER_SWEEP_H_
+#ifndef SEGPIPE_PAPER_PAPER_SWEEP_H_
+#define SEGPIPE_PAPER_PAPER_SWEEP_H_
 
 #include <cstdint>
 #include <functional>
@@ -23,8 +23,8 @@
 
 #include "segpipe/core/status.h"
 #include "segpipe/device/edgetpu_model.h"
-#include "segpipe/device/paper_measurements.h"
 #include "segpipe/model/model.h"
+#include "segpipe/paper/paper_measurements.h"
 
 namespace segpipe::report {
 
@@ -148,4 +148,4 @@ double Speedup(const ModelSweep& model, const SplitRun& run, bool at_batch);
 
 }  // namespace segpipe::report
 
-#endif  // SEGPIPE_REPORT_PAPER_SWEEP_H_
+#endif  // SEGPIPE_PAPER_PAPER_SWEEP_H_

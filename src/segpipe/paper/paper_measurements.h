@@ -1,8 +1,8 @@
 // The authors' measurement files (../shared/paper/measured/*.csv) as data, and the models we
 // synthesize to stand for each row. Columns: size (n or f), MACs, on-chip MiB, off-chip MiB,
 // time ms; the 2-TPU files hold per-segment lists ("[4.07, 4.07]") in the memory columns.
-#ifndef SEGPIPE_DEVICE_PAPER_MEASUREMENTS_H_
-#define SEGPIPE_DEVICE_PAPER_MEASUREMENTS_H_
+#ifndef SEGPIPE_PAPER_PAPER_MEASUREMENTS_H_
+#define SEGPIPE_PAPER_PAPER_MEASUREMENTS_H_
 
 #include <cstdint>
 #include <string>
@@ -40,4 +40,4 @@ StatusOr<std::vector<PaperMeasurement>> LoadPaperMeasurements(const std::string&
 
 }  // namespace segpipe
 
-#endif  // SEGPIPE_DEVICE_PAPER_MEASUREMENTS_H_
+#endif  // SEGPIPE_PAPER_PAPER_MEASUREMENTS_H_

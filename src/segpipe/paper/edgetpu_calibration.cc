@@ -1,5 +1,5 @@
 // Least-squares fit of the Edge TPU timing model and the paper host profile; cross-validation.
-#include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/paper/edgetpu_calibration.h"
 
 #include <fmt/format.h>
 

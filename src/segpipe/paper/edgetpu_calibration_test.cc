@@ -1,7 +1,7 @@
 // The Edge TPU model against every row of the paper's measurements: placement exactly, timing
 // within the accepted error. The fit itself, the published rows, cross-validation and the
 // committed report need the zoo models: edgetpu_calibration_published_test.cc (slow).
-#include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/paper/edgetpu_calibration.h"
 
 #include <gtest/gtest.h>
 

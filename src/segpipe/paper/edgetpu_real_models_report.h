@@ -2,8 +2,8 @@
 // for every training pair (a CPU model and what edgetpu_compiler made of it), segpipe's
 // prediction (`compile --segments 1`) beside the compiler's own numbers read from the compiled
 // file. Every number comes from the files; the section cannot go stale.
-#ifndef SEGPIPE_DEVICE_EDGETPU_REAL_MODELS_REPORT_H_
-#define SEGPIPE_DEVICE_EDGETPU_REAL_MODELS_REPORT_H_
+#ifndef SEGPIPE_PAPER_EDGETPU_REAL_MODELS_REPORT_H_
+#define SEGPIPE_PAPER_EDGETPU_REAL_MODELS_REPORT_H_
 
 #include <string>
 #include <vector>
@@ -39,4 +39,4 @@ std::string RealModelsReportMarkdown(const std::string& dir, const EdgeTpuSpec& 
 
 }  // namespace segpipe
 
-#endif  // SEGPIPE_DEVICE_EDGETPU_REAL_MODELS_REPORT_H_
+#endif  // SEGPIPE_PAPER_EDGETPU_REAL_MODELS_REPORT_H_

@@ -1,5 +1,5 @@
 // The paper's sweeps through the Edge TPU model and the pipeline simulator.
-#include "segpipe/report/paper_sweep.h"
+#include "segpipe/paper/paper_sweep.h"
 
 #include <fmt/format.h>
 
@@ -101,32 +101,13 @@ StatusOr<SplitRun> RunSplit(const SegmentTable& table, std::span<const int> last
   return run;
 }
 
-std::vector<int64_t> LayerWeightBytes(const Model& model, std::span<const int> unit_ends,
-                                      const EdgeTpuSpec& spec) {
-  std::vector<int64_t> bytes;
-  int first_op = 0;
-  for (int end : unit_ends) {
-    int64_t sum = 0;
-    for (int op = first_op; op <= end; ++op) sum += EdgeTpuWeightBytes(model, model.ops[op], spec);
-    bytes.push_back(sum);
-    first_op = end + 1;
-  }
-  return bytes;
-}
-
 // The paper's default split as last units.
 StatusOr<std::vector<int>> DefaultSplit(PaperFamily family, const Model& model,
                                         const SegmentTable& table, int tpus,
                                         const EdgeTpuSpec& spec) {
   SplitSpec split;
   split.kind = family == PaperFamily::kFc ? SplitKind::kUniform : SplitKind::kParams;
-  SEGPIPE_ASSIGN_OR_RETURN(
-      std::vector<int> counts,
-      SegmentLayerCounts(LayerWeightBytes(model, table.unit_ends(), spec), tpus, split));
-  std::vector<int> last_unit;
-  int end = -1;
-  for (int count : counts) last_unit.push_back(end += count);
-  return last_unit;
+  return SplitLastLayers(model, table.unit_ends(), tpus, split, spec);
 }
 
 // The paper's FC profiling: every split run as a pipeline on the batch; the fastest is kept

@@ -1,5 +1,5 @@
 // The CPU-op cost fit and its report section; see cpu_op_cost.h.
-#include "segpipe/device/cpu_op_cost.h"
+#include "segpipe/paper/cpu_op_cost.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Computed findings behind the "Where the model misses" section of docs/edgetpu-model.md.
-#include "segpipe/device/edgetpu_calibration_findings.h"
+#include "segpipe/paper/edgetpu_calibration_findings.h"
 
 #include <algorithm>
 

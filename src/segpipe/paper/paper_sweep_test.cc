@@ -3,7 +3,7 @@
 // invariants of the sweep (the paper's exhaustive profiling is the best split it times).
 // Sizes are a subset of the paper's sweeps (around the single-TPU steps and the largest models)
 // to keep the suite quick; `segpipe paper` runs them all.
-#include "segpipe/report/paper_sweep.h"
+#include "segpipe/paper/paper_sweep.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // What the calibration report says about where the Edge TPU model misses, as computed findings
 // (the report formats them; tests check each statement against them).
-#ifndef SEGPIPE_DEVICE_EDGETPU_CALIBRATION_FINDINGS_H_
-#define SEGPIPE_DEVICE_EDGETPU_CALIBRATION_FINDINGS_H_
+#ifndef SEGPIPE_PAPER_EDGETPU_CALIBRATION_FINDINGS_H_
+#define SEGPIPE_PAPER_EDGETPU_CALIBRATION_FINDINGS_H_
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "segpipe/device/edgetpu_calibration.h"
+#include "segpipe/paper/edgetpu_calibration.h"
 
 namespace segpipe {
 
@@ -52,4 +52,4 @@ CalibrationFindings FindCalibrationFindings(const std::vector<CalibrationPoint>&
 
 }  // namespace segpipe
 
-#endif  // SEGPIPE_DEVICE_EDGETPU_CALIBRATION_FINDINGS_H_
+#endif  // SEGPIPE_PAPER_EDGETPU_CALIBRATION_FINDINGS_H_

@@ -1,5 +1,5 @@
 // Predicted versus compiled placement of the training pairs; see edgetpu_real_models_report.h.
-#include "segpipe/device/edgetpu_real_models_report.h"
+#include "segpipe/paper/edgetpu_real_models_report.h"
 
 #include <fmt/format.h>
 

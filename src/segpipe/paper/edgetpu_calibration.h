@@ -5,8 +5,8 @@
 // time linearly once the tile budget (which sets integer weight passes) is fixed, so the fit is
 // a weighted linear least squares on relative error for each tile budget of a grid, keeping the
 // best. Placement parameters are not fitted (they reproduce the reports exactly).
-#ifndef SEGPIPE_DEVICE_EDGETPU_CALIBRATION_H_
-#define SEGPIPE_DEVICE_EDGETPU_CALIBRATION_H_
+#ifndef SEGPIPE_PAPER_EDGETPU_CALIBRATION_H_
+#define SEGPIPE_PAPER_EDGETPU_CALIBRATION_H_
 
 #include <string>
 #include <vector>
@@ -15,7 +15,7 @@
 
 #include "segpipe/core/status.h"
 #include "segpipe/device/edgetpu_model.h"
-#include "segpipe/device/paper_measurements.h"
+#include "segpipe/paper/paper_measurements.h"
 
 namespace segpipe {
 
@@ -167,4 +167,4 @@ std::string CalibrationReportMarkdown(const std::vector<CalibrationPoint>& point
 
 }  // namespace segpipe
 
-#endif  // SEGPIPE_DEVICE_EDGETPU_CALIBRATION_H_
+#endif  // SEGPIPE_PAPER_EDGETPU_CALIBRATION_H_

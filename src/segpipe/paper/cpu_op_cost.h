@@ -8,15 +8,15 @@
 // fit is a linear least squares on relative error (the rows span three orders of magnitude),
 // with any coefficient the data would make negative held at 0. Deterministic: the fit reads
 // data, never a clock, so the generated report is reproducible.
-#ifndef SEGPIPE_DEVICE_CPU_OP_COST_H_
-#define SEGPIPE_DEVICE_CPU_OP_COST_H_
+#ifndef SEGPIPE_PAPER_CPU_OP_COST_H_
+#define SEGPIPE_PAPER_CPU_OP_COST_H_
 
 #include <string>
 #include <vector>
 
 #include "segpipe/core/status.h"
 #include "segpipe/device/edgetpu_model.h"
-#include "segpipe/device/paper_measurements.h"
+#include "segpipe/paper/paper_measurements.h"
 
 namespace segpipe {
 
@@ -54,4 +54,4 @@ std::string CpuOpCostReportMarkdown(const std::string& measured_dir);
 
 }  // namespace segpipe
 
-#endif  // SEGPIPE_DEVICE_CPU_OP_COST_H_
+#endif  // SEGPIPE_PAPER_CPU_OP_COST_H_

@@ -1,0 +1,1 @@
+int CoreAnswer() { return 1; }

@@ -1,0 +1,3 @@
+#include "segpipe/high/high.h"
+
+int ModelAnswer() { return HighAnswer(); }
