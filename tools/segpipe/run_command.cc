@@ -280,8 +280,10 @@ Status RunPipelineModel(const RunFlags& flags) {
   for (size_t j = 0; j < report.first_outputs.size(); ++j)
     outputs.push_back(
         OutputJson(model.tensor(model.outputs[j]), report.first_outputs[j], flags.values_shown));
-  const char* not_computed =
-      "modelled Edge TPU stages pace without computing; add --compute for their real outputs";
+  const std::string not_computed =
+      !report.outputs_note.empty()
+          ? report.outputs_note
+          : "modelled Edge TPU stages pace without computing; add --compute for their real outputs";
   if (!flags.trace_path.empty())
     SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.trace_path, report.trace_json + "\n"));
   const std::string split_shown = flags.plan_path.empty()
@@ -304,7 +306,8 @@ Status RunPipelineModel(const RunFlags& flags) {
       devices += fmt::format(" (replicas {})", fmt::join(config.replicas, ","));
     std::printf("%s: %s, split %s\n%s", flags.model_path.c_str(), devices.c_str(),
                 split_shown.c_str(), FormatRunReport(report).c_str());
-    if (report.first_outputs.empty()) std::printf("outputs not computed: %s\n", not_computed);
+    if (report.first_outputs.empty())
+      std::printf("outputs not computed: %s\n", not_computed.c_str());
     if (!report.first_outputs.empty())
       std::printf(
           "outputs of the first input%s:\n",

@@ -260,8 +260,17 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     for (size_t i = 0; i < report.stages.size(); ++i)
       report.stages[i].utilisation = r.stage_utilisation[i];
     if (trace) report.trace_json = trace->ToChromeJson(stage_names, replicas);
-    SEGPIPE_ASSIGN_OR_RETURN(report.first_outputs,
-                             SegmentedCpuOutputs(model, last_ops, first_input));
+    // The timing stands on its own: a model with an op the CPU cannot run (an Edge TPU-only
+    // custom op, say) is still simulated, without outputs, and says why.
+    StatusOr<std::vector<std::vector<uint8_t>>> outputs =
+        SegmentedCpuOutputs(model, last_ops, first_input);
+    if (outputs.ok()) {
+      report.first_outputs = std::move(*outputs);
+    } else if (outputs.status().code() == StatusCode::kUnimplemented) {
+      report.outputs_note = outputs.status().message();
+    } else {
+      return outputs.status();
+    }
     return report;
   }
 

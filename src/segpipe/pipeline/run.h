@@ -104,6 +104,8 @@ struct RunReport {
   // (empty when modelled Edge TPU stages only pace, without edgetpu_compute); in a simulated run,
   // which times without computing, the first input run through the same segments on the CPU.
   std::vector<std::vector<uint8_t>> first_outputs;
+  // Why first_outputs is empty, when a simulated run could not compute them on the CPU.
+  std::string outputs_note;
 };
 
 // Input `index` of a batch of random inputs: the same bytes for a given model, seed and index
