@@ -39,10 +39,6 @@ Status RejectIfGiven(const CLI::App& cmd, const std::string& flag, std::string_v
 // Creates an output folder (and its parents) for `flag`; WRITE_FAILED when it cannot.
 Status CreateOutputDirectory(const std::string& dir, std::string_view flag);
 
-// UNIMPLEMENTED naming the op when `model` keeps state between inferences (FirstStatefulOp):
-// such a model cannot be cut into segments, so no pipeline or segment file can be made of it.
-Status CheckModelCanBeCut(const Model& model, const std::string& model_path);
-
 // `--quiet`, on the app (before the subcommand) or on a subcommand whose work can take seconds:
 // no progress feedback. ProgressWanted: draw it (stderr is a terminal and --quiet was not given).
 void AddQuietFlag(CLI::App* app);

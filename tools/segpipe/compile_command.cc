@@ -14,14 +14,12 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "json_vocabulary.h"
-#include "segpipe/core/file_io.h"
 #include "segpipe/device/edgetpu_compiler.h"
 #include "segpipe/device/edgetpu_handoff.h"
 #include "segpipe/partition/plan_file.h"
 #include "segpipe/report/progress.h"
 #include "segpipe/tflite/inspect.h"
 #include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
 
 namespace segpipe::cli {
 namespace {
@@ -36,18 +34,13 @@ struct CompileFlags {
   std::string check_dir;  // --check-compiled
 };
 
-// Segment file names follow edgetpu_compiler's convention (0-based: x_segment_0_of_2.tflite),
-// while reports count segments from 1 like the compiler's log; JSON gives both.
-std::string SegmentPath(const CompileFlags& flags, const CompiledSegment& seg, int num_segments) {
-  return (std::filesystem::path(flags.output_dir) /
-          SegmentFileName(std::filesystem::path(flags.model_path).stem().string(), seg.index,
-                          num_segments))
-      .string();
-}
-
+// `files`: the segment files written (segment order; empty without -o). File names follow
+// edgetpu_compiler's convention (0-based: x_segment_0_of_2.tflite), while reports count segments
+// from 1 like the compiler's log; JSON gives both.
 nlohmann::ordered_json ToJson(const Model& model, const EdgeTpuCompilation& c,
-                              const CompileFlags& flags) {
-  nlohmann::ordered_json out = JsonHeader(flags.model_path);
+                              const std::string& model_path,
+                              const std::vector<std::string>& files) {
+  nlohmann::ordered_json out = JsonHeader(model_path);
   nlohmann::ordered_json all_cpu_ops = nlohmann::ordered_json::array();
   out["num_segments"] = c.num_segments;
   out["split"] = SplitSpecName(c.split);
@@ -90,7 +83,7 @@ nlohmann::ordered_json ToJson(const Model& model, const EdgeTpuCompilation& c,
     j["cpu_op_indices"] = p.cpu_ops;
     j["cpu_ops_ms"] = p.cpu_ops_ns * 1e-6;
     j["operations"] = operations;
-    if (!flags.output_dir.empty()) j["file"] = SegmentPath(flags, seg, c.num_segments);
+    if (!files.empty()) j["file"] = files[static_cast<size_t>(seg.index)];
     out["segments"].push_back(std::move(j));
   }
   out["cpu_ops"] = all_cpu_ops;
@@ -149,29 +142,16 @@ Status Run(const CompileFlags& flags) {
   report::BusyIndicator busy("segpipe compile", ProgressWanted());
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(model, num_segments, split, EdgeTpuSpec{}));
+  std::vector<std::string> files;
   if (!flags.output_dir.empty()) {
-    SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, flags.model_path));
     SEGPIPE_RETURN_IF_ERROR(CreateOutputDirectory(flags.output_dir, "-o"));
-    // Every segment is written before any is renamed into place: all of them or none.
-    FileSetWriter files;
-    for (const CompiledSegment& seg : compiled.segments) {
-      SEGPIPE_ASSIGN_OR_RETURN(
-          Model piece, ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
-      const std::string path =
-          SegmentPath(flags, seg, num_segments);
-      SEGPIPE_RETURN_IF_ERROR(
-          CheckOutputIsNotAnInput(path, "-o", {flags.model_path, flags.plan_path}));
-      SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
-      SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
-    }
-    SEGPIPE_RETURN_IF_ERROR(
-        files.Add((std::filesystem::path(flags.output_dir) / "README.txt").string(),
-                  HandoffReadme(flags.model_path, compiled)));
-    SEGPIPE_RETURN_IF_ERROR(files.Commit());
+    SEGPIPE_ASSIGN_OR_RETURN(files, WriteCompiledSegments(model, flags.model_path, compiled,
+                                                          flags.output_dir,
+                                                          {flags.model_path, flags.plan_path}));
   }
   busy.Finish();
   if (flags.json) {
-    std::printf("%s\n", ToJson(model, compiled, flags).dump(2).c_str());
+    std::printf("%s\n", ToJson(model, compiled, flags.model_path, files).dump(2).c_str());
   } else {
     std::printf("%s", FormatCompilerReport(model, compiled).c_str());
   }

@@ -144,35 +144,9 @@ StatusOr<std::vector<std::string>> CompileSegments(const Model& model, const std
     num_segments = static_cast<int>(plan->segments().size());
   }
   if (num_segments < 1) return InvalidArgumentError("segments must be >= 1");
-  int32_t state = -1;
-  if (const int op = FirstStatefulOp(m, &state); op >= 0)
-    return UnimplementedError(fmt::format(
-        "op {} keeps state between inferences in tensor '{}', so the model cannot be cut into "
-        "segments",
-        op, m.tensor(state).name));
   SEGPIPE_ASSIGN_OR_RETURN(EdgeTpuCompilation compiled,
                            CompileForEdgeTpu(m, num_segments, split, EdgeTpuSpec{}));
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) return WriteFailedError(fmt::format("cannot create {}: {}", out_dir, ec.message()));
-  const std::string stem =
-      model.path().empty() ? "model" : std::filesystem::path(model.path()).stem().string();
-  // Every segment is written before any is renamed into place: all of them or none.
-  FileSetWriter files;
-  std::vector<std::string> paths;
-  for (const CompiledSegment& seg : compiled.segments) {
-    SEGPIPE_ASSIGN_OR_RETURN(segpipe::Model piece,
-                             ExtractSegment(m, seg.placement.first_op, seg.placement.last_op));
-    const std::string path =
-        (std::filesystem::path(out_dir) / SegmentFileName(stem, seg.index, num_segments)).string();
-    SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
-    SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
-    paths.push_back(path);
-  }
-  SEGPIPE_RETURN_IF_ERROR(files.Add((std::filesystem::path(out_dir) / "README.txt").string(),
-                                    HandoffReadme(model.path(), compiled)));
-  SEGPIPE_RETURN_IF_ERROR(files.Commit());
-  return paths;
+  return WriteCompiledSegments(m, model.path(), compiled, out_dir, {model.path()});
 }
 
 }  // namespace segpipe::api

@@ -8,9 +8,11 @@
 #include <regex>
 #include <tuple>
 
+#include "segpipe/core/file_io.h"
 #include "segpipe/tflite/edgetpu_package.h"
 #include "segpipe/tflite/inspect.h"
 #include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/writer.h"
 
 namespace segpipe {
 namespace {
@@ -31,6 +33,39 @@ std::string SegmentFileName(const std::string& stem, int k, int n) {
 
 std::string CompiledFileName(const std::string& cpu_file) {
   return Stem(cpu_file) + kCompiledSuffix;
+}
+
+StatusOr<std::vector<std::string>> WriteCompiledSegments(const Model& model,
+                                                         const std::string& model_path,
+                                                         const EdgeTpuCompilation& c,
+                                                         const std::string& out_dir,
+                                                         const std::vector<std::string>& inputs) {
+  SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, model_path.empty() ? "model" : model_path));
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return WriteFailedError(fmt::format("{}: cannot create the folder: {}", out_dir,
+                                              ec.message()));
+  if (!std::filesystem::is_directory(out_dir, ec))
+    return WriteFailedError(fmt::format("{}: is not a folder", out_dir));
+  const std::string stem = model_path.empty() ? std::string("model") : Stem(model_path);
+  // Every segment is written before any is renamed into place: all of them or none.
+  FileSetWriter files;
+  std::vector<std::string> paths;
+  for (const CompiledSegment& seg : c.segments) {
+    SEGPIPE_ASSIGN_OR_RETURN(Model piece,
+                             ExtractSegment(model, seg.placement.first_op, seg.placement.last_op));
+    const std::string path =
+        (std::filesystem::path(out_dir) / SegmentFileName(stem, seg.index, c.num_segments))
+            .string();
+    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(path, "-o", inputs));
+    SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
+    SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
+    paths.push_back(path);
+  }
+  SEGPIPE_RETURN_IF_ERROR(files.Add((std::filesystem::path(out_dir) / "README.txt").string(),
+                                    HandoffReadme(model_path, c)));
+  SEGPIPE_RETURN_IF_ERROR(files.Commit());
+  return paths;
 }
 
 std::string HandoffReadme(const std::string& model_path, const EdgeTpuCompilation& c) {

@@ -29,6 +29,15 @@ std::string CompiledFileName(const std::string& cpu_file);
 // DIR/README.txt for the segments of `model_path` written by `compile -o`.
 std::string HandoffReadme(const std::string& model_path, const EdgeTpuCompilation& compilation);
 
+// Writes the segments of `compilation` (made from `model`, read from `model_path`) into
+// `out_dir` as CPU .tflite files named by SegmentFileName, with HandoffReadme as README.txt:
+// all of them or none. Creates `out_dir`. Refuses a model that keeps state between inferences
+// and an output path that is one of `inputs` (the files the caller read). Returns the segment
+// files' paths, in segment order.
+StatusOr<std::vector<std::string>> WriteCompiledSegments(
+    const Model& model, const std::string& model_path, const EdgeTpuCompilation& compilation,
+    const std::string& out_dir, const std::vector<std::string>& inputs = {});
+
 // Predicted versus compiled bytes and CPU ops of one segment.
 struct CompiledSegmentCheck {
   int k = 0, n = 0;      // segment k of n (k from 0, as in the file name)

@@ -1,12 +1,14 @@
 // Graph IR helpers: names, sizes, validation + topological order, costs, segment extraction.
 #include "segpipe/model/model.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <queue>
 #include <string>
 
-#include <fmt/format.h>
+#include "segpipe/model/op_name.h"
 
 namespace segpipe {
 
@@ -319,6 +321,16 @@ int FirstStatefulOp(const Model& model, int32_t* state_tensor, int first_op, int
         return i;
       }
   return -1;
+}
+
+Status CheckModelCanBeCut(const Model& model, const std::string& label) {
+  int32_t state = -1;
+  const int op = FirstStatefulOp(model, &state);
+  if (op < 0) return OkStatus();
+  return UnimplementedError(fmt::format(
+      "{}: op {} ({}) keeps state between inferences in tensor '{}', so the model cannot be cut "
+      "into segments or run as a pipeline; segpipe does not support this op",
+      label, op, OpDisplayName(model.ops[static_cast<size_t>(op)]), model.tensor(state).name));
 }
 
 StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op) {

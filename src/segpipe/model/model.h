@@ -168,6 +168,11 @@ StatusOr<Model> ExtractSegment(const Model& model, int first_op, int last_op);
 int FirstStatefulOp(const Model& model, int32_t* state_tensor = nullptr, int first_op = 0,
                     int last_op = -1);
 
+// UNIMPLEMENTED naming the op when `model` keeps state between inferences (FirstStatefulOp):
+// such a model cannot be cut into segments, so no pipeline or segment file can be made of it.
+// `label` (the model's path) starts the message.
+Status CheckModelCanBeCut(const Model& model, const std::string& label);
+
 // A *layer*, as the paper and the Edge TPU compiler count them: a weighted op (CONV_2D,
 // DEPTHWISE_CONV_2D, FULLY_CONNECTED) together with the unweighted ops that follow it up to the
 // next weighted op (a TANH after a FULLY_CONNECTED belongs to it); ops before the first weighted
