@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "peak.h"
-#include "segpipe/kernels/dnnl_layer_models.h"
-#include "segpipe/kernels/kernel.h"
+#include "segpipe/kernels/internal/dnnl_layer_models.h"
+#include "segpipe/kernels/internal/kernel.h"
 
 namespace segpipe::bench {
 namespace {

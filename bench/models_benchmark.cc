@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "peak.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/kernels/dnnl_layer_models.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/kernels/internal/dnnl_layer_models.h"
 #include "segpipe/model/model.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe::bench {
 namespace {

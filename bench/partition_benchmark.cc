@@ -9,9 +9,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/optimal.h"
-#include "segpipe/partition/planner.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/optimal.h"
+#include "segpipe/partition/internal/planner.h"
 
 namespace segpipe {
 namespace {

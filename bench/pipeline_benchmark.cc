@@ -20,10 +20,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "segpipe/device/edgetpu_device.h"
-#include "segpipe/device/test_device.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/device/internal/edgetpu_device.h"
+#include "segpipe/device/internal/test_device.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
 
 namespace segpipe {
 namespace {

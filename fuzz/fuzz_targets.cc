@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "segpipe/core/status.h"
-#include "segpipe/exec/executor.h"
+#include "segpipe/exec/internal/executor.h"
 #include "segpipe/model/model.h"
-#include "segpipe/tflite/edgetpu_package.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe::fuzz {
 namespace {

@@ -12,10 +12,10 @@
 #include <fmt/format.h>
 
 #include "segpipe/model/model.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/test_models.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/test_models.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace {
 

@@ -64,8 +64,8 @@ def scan(root, allowed):
                 if dep.startswith("segpipe_"):
                     links.append((args[0], dep, os.path.relpath(cmake, root)))
 
-    def owner(rel_path):  # "segpipe/device/foo.h" -> library, or None
-        stem, _ = os.path.splitext(rel_path)
+    def owner(rel_path):  # "segpipe/device/internal/foo.h" -> library, or None
+        stem, _ = os.path.splitext(rel_path.replace("/internal/", "/"))
         if stem in file_lib:
             return file_lib[stem]
         folder = os.path.dirname(rel_path)

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/tflite/edgetpu_package.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

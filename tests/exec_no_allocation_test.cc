@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "exec_test_util.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace {
 std::atomic<int64_t> g_allocations{0};

@@ -20,10 +20,10 @@
 #include <gtest/gtest.h>
 
 #include "exec_test_util.h"
-#include "segpipe/exec/executor.h"
+#include "segpipe/exec/internal/executor.h"
 #include "segpipe/model/model.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe {
 namespace {

@@ -11,10 +11,10 @@
 #include <gtest/gtest.h>
 
 #include "exec_test_util.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/exec/image.h"
-#include "segpipe/exec/inference_report.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/exec/internal/image.h"
+#include "segpipe/exec/internal/inference_report.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -11,9 +11,9 @@
 #include <filesystem>
 
 #include "exec_test_util.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/exec/image.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/exec/internal/image.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -16,8 +16,8 @@
 
 #include <gtest/gtest.h>
 
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/toy_model_testutil.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/toy_model_testutil.h"
 
 namespace segpipe {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "segpipe/report/progress.h"
+#include "segpipe/report/internal/progress.h"
 
 namespace segpipe::report {
 namespace {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "segpipe/core/status.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/reader.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/reader.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

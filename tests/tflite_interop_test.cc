@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

@@ -11,10 +11,10 @@
 #include <gtest/gtest.h>
 #include <sanitizer/asan_interface.h>
 
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/schema_generated.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/schema_generated.h"
+#include "segpipe/tflite/internal/writer.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

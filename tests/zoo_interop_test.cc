@@ -7,10 +7,10 @@
 
 #include <filesystem>
 
-#include "segpipe/exec/executor.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/synth/zoo_models.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/synth/internal/zoo_models.h"
+#include "segpipe/tflite/internal/writer.h"
 #include "tflite_test_support.h"
 
 namespace segpipe {

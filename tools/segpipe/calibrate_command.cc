@@ -9,9 +9,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "segpipe/core/file_io.h"
-#include "segpipe/paper/edgetpu_calibration.h"
-#include "segpipe/report/progress.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/paper/internal/edgetpu_calibration.h"
+#include "segpipe/report/internal/progress.h"
 
 namespace segpipe::cli {
 namespace {

@@ -13,10 +13,10 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/exec/image.h"
-#include "segpipe/exec/inference_report.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/exec/internal/image.h"
+#include "segpipe/exec/internal/inference_report.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe::cli {
 namespace {

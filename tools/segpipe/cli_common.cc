@@ -10,13 +10,13 @@
 #include <memory>
 #include <regex>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/exec/image.h"
-#include "segpipe/exec/inference_report.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/report/progress.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/tflite/inspect.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/exec/internal/image.h"
+#include "segpipe/exec/internal/inference_report.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/report/internal/progress.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/tflite/internal/inspect.h"
 
 namespace segpipe::cli {
 namespace {

@@ -14,12 +14,12 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "json_vocabulary.h"
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/device/edgetpu_handoff.h"
-#include "segpipe/partition/plan_file.h"
-#include "segpipe/report/progress.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_handoff.h"
+#include "segpipe/partition/internal/plan_file.h"
+#include "segpipe/report/internal/progress.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe::cli {
 namespace {

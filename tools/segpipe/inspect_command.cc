@@ -2,16 +2,16 @@
 // order) with output shapes, MACs, weight bytes and quantization, then totals, inputs and
 // outputs; for a model compiled by edgetpu_compiler, also what each compiled subgraph caches on
 // chip, streams, and which ops stay on the CPU. --json prints the same with stable keys (see
-// segpipe/tflite/inspect.h).
+// segpipe/tflite/internal/inspect.h).
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli_common.h"
 #include "commands.h"
-#include "segpipe/tflite/edgetpu_package.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe::cli {
 

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "segpipe/pipeline/run.h"
+#include "segpipe/pipeline/internal/run.h"
 
 namespace segpipe::cli {
 

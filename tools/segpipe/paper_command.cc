@@ -15,7 +15,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "paper_plots.h"
-#include "segpipe/report/paper_experiments.h"
+#include "segpipe/report/internal/paper_experiments.h"
 
 namespace segpipe::cli {
 namespace {

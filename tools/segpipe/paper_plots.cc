@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "segpipe/report/paper_experiments.h"
+#include "segpipe/report/internal/paper_experiments.h"
 
 extern char** environ;
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "segpipe/device/edgetpu_model.h"
-#include "segpipe/partition/planner.h"
+#include "segpipe/device/internal/edgetpu_model.h"
+#include "segpipe/partition/internal/planner.h"
 
 namespace segpipe::cli {
 

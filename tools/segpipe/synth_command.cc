@@ -11,11 +11,11 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "segpipe/core/file_io.h"
-#include "segpipe/report/progress.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/synth/zoo_models.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/report/internal/progress.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/synth/internal/zoo_models.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe::cli {
 namespace {

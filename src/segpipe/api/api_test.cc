@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <random>
 
-#include "segpipe/device/test_device.h"
+#include "segpipe/device/internal/test_device.h"
 #include "segpipe/segpipe.h"
 
 namespace segpipe::api {

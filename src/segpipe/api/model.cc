@@ -4,11 +4,11 @@
 
 #include <utility>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/core/sha256.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/exec/image.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/core/internal/sha256.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/exec/internal/image.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe::api {
 

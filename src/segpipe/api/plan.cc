@@ -5,15 +5,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "segpipe/api/internal.h"
-#include "segpipe/api/profiler_factory.h"
+#include "segpipe/api/internal/plan_data.h"
+#include "segpipe/api/internal/profiler_factory.h"
 #include "segpipe/api/version.h"
-#include "segpipe/core/file_io.h"
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/device/edgetpu_handoff.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_handoff.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe::api {
 

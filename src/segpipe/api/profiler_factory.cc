@@ -1,12 +1,12 @@
-#include "segpipe/api/profiler_factory.h"
+#include "segpipe/api/internal/profiler_factory.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "segpipe/device/edgetpu_model.h"
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/pipeline/profilers.h"
+#include "segpipe/device/internal/edgetpu_model.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/pipeline/internal/profilers.h"
 
 namespace segpipe::api {
 

@@ -4,13 +4,13 @@
 
 #include <mutex>
 
-#include "segpipe/api/internal.h"
-#include "segpipe/device/cpu_device.h"
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/device/edgetpu_device.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/api/internal/plan_data.h"
+#include "segpipe/device/internal/cpu_device.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_device.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
 
 namespace segpipe::api {
 

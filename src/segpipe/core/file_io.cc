@@ -1,5 +1,5 @@
 // Checked reads and atomic writes (see file_io.h).
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SHA-256 as specified in FIPS 180-4, section 6.2.
-#include "segpipe/core/sha256.h"
+#include "segpipe/core/internal/sha256.h"
 
 #include <bit>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "segpipe/core/sha256.h"
+#include "segpipe/core/internal/sha256.h"
 
 #include <gtest/gtest.h>
 

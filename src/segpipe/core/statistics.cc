@@ -1,4 +1,4 @@
-#include "segpipe/core/statistics.h"
+#include "segpipe/core/internal/statistics.h"
 
 #include <algorithm>
 

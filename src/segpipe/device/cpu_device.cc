@@ -1,5 +1,5 @@
 // CpuDevice: real compute of a segment on one (optionally pinned) core.
-#include "segpipe/device/cpu_device.h"
+#include "segpipe/device/internal/cpu_device.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -50,7 +50,7 @@ class Device {
   virtual Status Prepare(const Model& segment) = 0;
 
   // Runs once on the stage thread before its first Invoke.
-  virtual void OnStageThreadStart(int stage_index) {}
+  virtual void OnStageThreadStart(int /*stage_index*/) {}
 
   // Computes one input. `sequence` numbers inputs from 0 in arrival order. The steady state must
   // not allocate. A non-ok Status is a device failure: the pipeline records it and stops.

@@ -1,5 +1,5 @@
 // The one device-list parser (device_list.h).
-#include "segpipe/device/device_list.h"
+#include "segpipe/device/internal/device_list.h"
 
 #include <fmt/format.h>
 

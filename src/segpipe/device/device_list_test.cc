@@ -1,5 +1,5 @@
 // The one device vocabulary: both Edge TPU links, alone and mixed with CPUs, and bad lists.
-#include "segpipe/device/device_list.h"
+#include "segpipe/device/internal/device_list.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "segpipe/device/cpu_device.h"
-#include "segpipe/device/edgetpu_device.h"
-#include "segpipe/device/test_device.h"
+#include "segpipe/device/internal/cpu_device.h"
+#include "segpipe/device/internal/edgetpu_device.h"
+#include "segpipe/device/internal/test_device.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Segment choice, per-segment placement and the compiler-style report; see edgetpu_compiler.h.
-#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
 
 #include <charconv>
 

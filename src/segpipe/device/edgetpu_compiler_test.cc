@@ -1,9 +1,9 @@
 // Segment choice and the compiler-style report.
-#include "segpipe/device/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
 
 #include <gtest/gtest.h>
 
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

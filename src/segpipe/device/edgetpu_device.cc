@@ -1,5 +1,5 @@
 // EdgeTpuDevice: absolute-deadline pacing of modelled Edge TPU invocations.
-#include "segpipe/device/edgetpu_device.h"
+#include "segpipe/device/internal/edgetpu_device.h"
 
 #include <fmt/format.h>
 #include <sys/prctl.h>
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include "segpipe/device/edgetpu_ops.h"
+#include "segpipe/device/internal/edgetpu_ops.h"
 
 namespace segpipe {
 namespace {

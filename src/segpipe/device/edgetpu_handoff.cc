@@ -1,5 +1,5 @@
 // Segment names, README and compiled-segment checks; see edgetpu_handoff.h.
-#include "segpipe/device/edgetpu_handoff.h"
+#include "segpipe/device/internal/edgetpu_handoff.h"
 
 #include <fmt/format.h>
 
@@ -8,11 +8,11 @@
 #include <regex>
 #include <tuple>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/tflite/edgetpu_package.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe {
 namespace {

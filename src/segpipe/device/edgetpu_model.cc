@@ -1,5 +1,5 @@
 // Edge TPU placement (compiler accounting) and per-invocation timing; see edgetpu_model.h.
-#include "segpipe/device/edgetpu_model.h"
+#include "segpipe/device/internal/edgetpu_model.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,15 +1,15 @@
 // Placement and timing of the Edge TPU model on the paper's models, checked against the
 // authors' reports.
-#include "segpipe/device/edgetpu_model.h"
-#include "segpipe/device/pipeline_time.h"
+#include "segpipe/device/internal/edgetpu_model.h"
+#include "segpipe/device/internal/pipeline_time.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -1,12 +1,12 @@
 // Edge TPU op mapping; see edgetpu_ops.h. The limits below restate Coral's list of supported
 // operations ("Edge TPU compiler: supported operations" and "model requirements").
-#include "segpipe/device/edgetpu_ops.h"
+#include "segpipe/device/internal/edgetpu_ops.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "segpipe/model/op_name.h"
+#include "segpipe/model/internal/op_name.h"
 
 namespace segpipe {
 namespace {

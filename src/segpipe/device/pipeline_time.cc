@@ -1,5 +1,5 @@
 // The analytic pipeline time; see pipeline_time.h.
-#include "segpipe/device/pipeline_time.h"
+#include "segpipe/device/internal/pipeline_time.h"
 
 #include <algorithm>
 

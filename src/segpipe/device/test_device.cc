@@ -1,5 +1,5 @@
 // TestDevice: failure, stall and timing injection for pipeline tests and benchmarks.
-#include "segpipe/device/test_device.h"
+#include "segpipe/device/internal/test_device.h"
 
 #include <algorithm>
 #include <chrono>

@@ -1,5 +1,5 @@
 // Executor: kernel preparation, arena planning from tensor lifetimes, and the Invoke loop.
-#include "segpipe/exec/executor.h"
+#include "segpipe/exec/internal/executor.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,13 +1,13 @@
 // Executor: arena planning from tensor lifetimes, running small models, and the errors Create
 // gives before any inference.
-#include "segpipe/exec/executor.h"
+#include "segpipe/exec/internal/executor.h"
 
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/kernels/reference_test_util.h"
+#include "segpipe/kernels/internal/reference_test_util.h"
 
 namespace segpipe {
 namespace {

@@ -1,6 +1,6 @@
 // Image decoding (BMP ourselves, PNG through libpng, JPEG through libjpeg) and the TFLite-style
 // preprocessing of images into input tensors.
-#include "segpipe/exec/image.h"
+#include "segpipe/exec/internal/image.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include <fmt/format.h>
 #include <jpeglib.h>
 
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 namespace segpipe {
 namespace {

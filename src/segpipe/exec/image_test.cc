@@ -1,6 +1,6 @@
 // Image decoding (BMP built byte by byte here, PNG and JPEG written with their libraries) and
 // TFLite-style preprocessing into input tensors.
-#include "segpipe/exec/image.h"
+#include "segpipe/exec/internal/image.h"
 
 #include <png.h>
 

@@ -1,5 +1,5 @@
 // Latency summaries, digests, dequantized values and top-K classes (see inference_report.h).
-#include "segpipe/exec/inference_report.h"
+#include "segpipe/exec/internal/inference_report.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 namespace segpipe {
 

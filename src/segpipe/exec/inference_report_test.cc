@@ -1,5 +1,5 @@
 // Latency summaries, digests, dequantized values and top-K classes.
-#include "segpipe/exec/inference_report.h"
+#include "segpipe/exec/internal/inference_report.h"
 
 #include <gtest/gtest.h>
 

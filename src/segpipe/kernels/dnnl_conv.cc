@@ -13,7 +13,7 @@
 // whose weights sum to w and stay within [-64, 64], each input channel is read P times, and an
 // int8 source is shifted to uint8 (x + 128, zero point + 128): the same int32 sums, exactly,
 // for P times the multiply-accumulates (P = 2 for TFLite's int8 weights).
-#include "segpipe/kernels/dnnl_conv.h"
+#include "segpipe/kernels/internal/dnnl_conv.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,9 +21,9 @@
 #include <utility>
 #include <vector>
 
-#include "segpipe/kernels/dnnl_depthwise.h"
-#include "segpipe/kernels/dnnl_matmul.h"
-#include "segpipe/kernels/dnnl_util.h"
+#include "segpipe/kernels/internal/dnnl_depthwise.h"
+#include "segpipe/kernels/internal/dnnl_matmul.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Direct uint8 DEPTHWISE_CONV_2D (see dnnl_depthwise.h).
-#include "segpipe/kernels/dnnl_depthwise.h"
+#include "segpipe/kernels/internal/dnnl_depthwise.h"
 
 #include <omp.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "segpipe/kernels/dnnl_util.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Single-layer quantized models built in code (see dnnl_layer_models.h).
-#include "segpipe/kernels/dnnl_layer_models.h"
+#include "segpipe/kernels/internal/dnnl_layer_models.h"
 
 #include <cmath>
 #include <cstring>

@@ -1,11 +1,11 @@
 // Fast FULLY_CONNECTED and matmul-lowered CONV_2D through oneDNN (see dnnl_matmul.h).
-#include "segpipe/kernels/dnnl_matmul.h"
+#include "segpipe/kernels/internal/dnnl_matmul.h"
 
 #include <cstring>
 #include <utility>
 #include <vector>
 
-#include "segpipe/kernels/dnnl_util.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Shared plumbing of the oneDNN-backed fast kernels (see dnnl_util.h).
-#include "segpipe/kernels/dnnl_util.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
 
 #include <omp.h>
 

@@ -10,11 +10,11 @@
 // by many quanta, so the reference kernels run them: slower there, never wrong.
 #include <memory>
 
-#include "segpipe/kernels/dnnl_conv.h"
-#include "segpipe/kernels/dnnl_depthwise.h"
-#include "segpipe/kernels/dnnl_matmul.h"
-#include "segpipe/kernels/dnnl_util.h"
-#include "segpipe/kernels/kernel.h"
+#include "segpipe/kernels/internal/dnnl_conv.h"
+#include "segpipe/kernels/internal/dnnl_depthwise.h"
+#include "segpipe/kernels/internal/dnnl_matmul.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
+#include "segpipe/kernels/internal/kernel.h"
 
 namespace segpipe {
 

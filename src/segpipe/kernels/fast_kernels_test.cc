@@ -17,11 +17,11 @@
 
 #include <gtest/gtest.h>
 
-#include "segpipe/kernels/kernel.h"
-#include "segpipe/kernels/dnnl_layer_models.h"
-#include "segpipe/kernels/dnnl_util.h"
+#include "segpipe/kernels/internal/kernel.h"
+#include "segpipe/kernels/internal/dnnl_layer_models.h"
+#include "segpipe/kernels/internal/dnnl_util.h"
 #include "segpipe/model/model.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // TFLite's fixed-point requantization arithmetic (see quantization_util.h).
-#include "segpipe/kernels/quantization_util.h"
+#include "segpipe/kernels/internal/quantization_util.h"
 
 #include <algorithm>
 #include <cmath>

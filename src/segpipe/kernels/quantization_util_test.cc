@@ -1,5 +1,5 @@
 // Tests of TFLite's fixed-point requantization helpers against hand-computed values.
-#include "segpipe/kernels/quantization_util.h"
+#include "segpipe/kernels/internal/quantization_util.h"
 
 #include <cmath>
 #include <limits>

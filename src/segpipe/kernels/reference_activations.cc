@@ -17,8 +17,8 @@
 
 #include <fmt/format.h>
 
-#include "segpipe/kernels/quantization_util.h"
-#include "segpipe/kernels/reference_common.h"
+#include "segpipe/kernels/internal/quantization_util.h"
+#include "segpipe/kernels/internal/reference_common.h"
 
 namespace segpipe::reference {
 namespace {

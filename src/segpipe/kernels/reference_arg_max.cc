@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "segpipe/kernels/reference_common.h"
+#include "segpipe/kernels/internal/reference_common.h"
 
 namespace segpipe::reference {
 

@@ -1,12 +1,12 @@
 // Helpers shared by the reference kernels (see reference_common.h).
-#include "segpipe/kernels/reference_common.h"
+#include "segpipe/kernels/internal/reference_common.h"
 
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "segpipe/kernels/quantization_util.h"
-#include "segpipe/model/op_name.h"
+#include "segpipe/kernels/internal/quantization_util.h"
+#include "segpipe/model/internal/op_name.h"
 
 namespace segpipe::reference {
 

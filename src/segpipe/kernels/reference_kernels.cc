@@ -1,8 +1,8 @@
 // PrepareReferenceKernel: picks the reference kernel family of an op.
 #include <string>
 
-#include "segpipe/kernels/kernel.h"
-#include "segpipe/kernels/reference_common.h"
+#include "segpipe/kernels/internal/kernel.h"
+#include "segpipe/kernels/internal/reference_common.h"
 
 namespace segpipe {
 

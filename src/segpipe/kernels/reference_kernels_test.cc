@@ -6,8 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/kernels/kernel.h"
-#include "segpipe/kernels/reference_test_util.h"
+#include "segpipe/kernels/internal/kernel.h"
+#include "segpipe/kernels/internal/reference_test_util.h"
 
 namespace segpipe {
 namespace {

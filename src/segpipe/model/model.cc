@@ -8,7 +8,7 @@
 #include <queue>
 #include <string>
 
-#include "segpipe/model/op_name.h"
+#include "segpipe/model/internal/op_name.h"
 
 namespace segpipe {
 

@@ -1,5 +1,5 @@
 // Op display names; the builtin table is generated from the TFLite schema (model/CMakeLists.txt).
-#include "segpipe/model/op_name.h"
+#include "segpipe/model/internal/op_name.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Op display names: TFLite's builtin names from the schema table, custom ops by their code.
-#include "segpipe/model/op_name.h"
+#include "segpipe/model/internal/op_name.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The CPU-op cost fit and its report section; see cpu_op_cost.h.
-#include "segpipe/paper/cpu_op_cost.h"
+#include "segpipe/paper/internal/cpu_op_cost.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

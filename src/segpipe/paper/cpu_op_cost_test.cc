@@ -1,5 +1,5 @@
 // CpuOpCostModel's defaults are the fit on the authors' CPU measurements, and the fit holds.
-#include "segpipe/paper/cpu_op_cost.h"
+#include "segpipe/paper/internal/cpu_op_cost.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Least-squares fit of the Edge TPU timing model and the paper host profile; cross-validation.
-#include "segpipe/paper/edgetpu_calibration.h"
+#include "segpipe/paper/internal/edgetpu_calibration.h"
 
 #include <fmt/format.h>
 
@@ -8,11 +8,11 @@
 #include <cmath>
 #include <map>
 
-#include "segpipe/core/statistics.h"
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/device/pipeline_time.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/synth/zoo_models.h"
+#include "segpipe/core/internal/statistics.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/pipeline_time.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/synth/internal/zoo_models.h"
 
 namespace segpipe {
 namespace {

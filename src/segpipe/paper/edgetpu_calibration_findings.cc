@@ -1,9 +1,9 @@
 // Computed findings behind the "Where the model misses" section of docs/edgetpu-model.md.
-#include "segpipe/paper/edgetpu_calibration_findings.h"
+#include "segpipe/paper/internal/edgetpu_calibration_findings.h"
 
 #include <algorithm>
 
-#include "segpipe/core/statistics.h"
+#include "segpipe/core/internal/statistics.h"
 
 namespace segpipe {
 namespace {

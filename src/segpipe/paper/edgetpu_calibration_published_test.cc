@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "segpipe/paper/edgetpu_calibration.h"
-#include "segpipe/paper/edgetpu_calibration_findings.h"
+#include "segpipe/paper/internal/edgetpu_calibration.h"
+#include "segpipe/paper/internal/edgetpu_calibration_findings.h"
 
 namespace segpipe {
 namespace {

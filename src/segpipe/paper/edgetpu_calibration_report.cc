@@ -6,11 +6,11 @@
 #include <cmath>
 #include <map>
 
-#include "segpipe/core/statistics.h"
-#include "segpipe/paper/cpu_op_cost.h"
-#include "segpipe/paper/edgetpu_calibration.h"
-#include "segpipe/paper/edgetpu_calibration_findings.h"
-#include "segpipe/paper/edgetpu_real_models_report.h"
+#include "segpipe/core/internal/statistics.h"
+#include "segpipe/paper/internal/cpu_op_cost.h"
+#include "segpipe/paper/internal/edgetpu_calibration.h"
+#include "segpipe/paper/internal/edgetpu_calibration_findings.h"
+#include "segpipe/paper/internal/edgetpu_real_models_report.h"
 
 namespace segpipe {
 namespace {

@@ -1,15 +1,15 @@
 // The Edge TPU model against every row of the paper's measurements: placement exactly, timing
 // within the accepted error. The fit itself, the published rows, cross-validation and the
 // committed report need the zoo models: edgetpu_calibration_published_test.cc (slow).
-#include "segpipe/paper/edgetpu_calibration.h"
+#include "segpipe/paper/internal/edgetpu_calibration.h"
 
 #include <gtest/gtest.h>
 
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Predicted versus compiled placement of the training pairs; see edgetpu_real_models_report.h.
-#include "segpipe/paper/edgetpu_real_models_report.h"
+#include "segpipe/paper/internal/edgetpu_real_models_report.h"
 
 #include <fmt/format.h>
 
@@ -7,10 +7,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/tflite/edgetpu_package.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Reader for the authors' measurement CSVs; see paper_measurements.h.
-#include "segpipe/paper/paper_measurements.h"
+#include "segpipe/paper/internal/paper_measurements.h"
 
 #include <fstream>
 #include <sstream>

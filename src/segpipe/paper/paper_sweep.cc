@@ -1,5 +1,5 @@
 // The paper's sweeps through the Edge TPU model and the pipeline simulator.
-#include "segpipe/paper/paper_sweep.h"
+#include "segpipe/paper/internal/paper_sweep.h"
 
 #include <fmt/format.h>
 
@@ -9,13 +9,13 @@
 #include <mutex>
 #include <thread>
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/partition.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/partition/split.h"
-#include "segpipe/pipeline/sim/simulator.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/partition.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/partition/internal/split.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe::report {
 namespace {

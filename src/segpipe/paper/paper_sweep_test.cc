@@ -3,12 +3,12 @@
 // invariants of the sweep (the paper's exhaustive profiling is the best split it times).
 // Sizes are a subset of the paper's sweeps (around the single-TPU steps and the largest models)
 // to keep the suite quick; `segpipe paper` runs them all.
-#include "segpipe/paper/paper_sweep.h"
+#include "segpipe/paper/internal/paper_sweep.h"
 
 #include <gtest/gtest.h>
 
-#include "segpipe/report/paper_findings.h"
-#include "segpipe/report/paper_tables.h"
+#include "segpipe/report/internal/paper_findings.h"
+#include "segpipe/report/internal/paper_tables.h"
 
 namespace segpipe::report {
 namespace {

@@ -1,5 +1,5 @@
 // Bisection on a target stage latency with greedy segment growth; see coral.h.
-#include "segpipe/partition/coral.h"
+#include "segpipe/partition/internal/coral.h"
 
 #include <algorithm>
 

@@ -1,11 +1,11 @@
 // Google's bisection partitioner: right on well-behaved costs, and the cases where it misses.
-#include "segpipe/partition/coral.h"
+#include "segpipe/partition/internal/coral.h"
 
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "segpipe/partition/optimal.h"
+#include "segpipe/partition/internal/optimal.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Times every split as a pipeline and keeps the fastest; see exhaustive.h.
-#include "segpipe/partition/exhaustive.h"
+#include "segpipe/partition/internal/exhaustive.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 // The paper's exhaustive method: times every split, refuses when there are too many.
-#include "segpipe/partition/exhaustive.h"
+#include "segpipe/partition/internal/exhaustive.h"
 
 #include <gtest/gtest.h>
 
-#include "segpipe/partition/optimal.h"
+#include "segpipe/partition/internal/optimal.h"
 
 namespace segpipe {
 namespace {

@@ -1,9 +1,9 @@
 // Segment profiles from the Edge TPU placement and timing model.
-#include "segpipe/partition/model_profiler.h"
+#include "segpipe/partition/internal/model_profiler.h"
 
 #include <fmt/format.h>
 
-#include "segpipe/device/pipeline_time.h"
+#include "segpipe/device/internal/pipeline_time.h"
 
 namespace segpipe {
 

@@ -1,5 +1,5 @@
 // Objective parsing and evaluation.
-#include "segpipe/partition/objective.h"
+#include "segpipe/partition/internal/objective.h"
 
 #include <algorithm>
 #include <charconv>

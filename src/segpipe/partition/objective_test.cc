@@ -1,5 +1,5 @@
 // Objective parsing and how stage times combine.
-#include "segpipe/partition/objective.h"
+#include "segpipe/partition/internal/objective.h"
 
 #include <gtest/gtest.h>
 

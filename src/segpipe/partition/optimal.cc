@@ -1,5 +1,5 @@
 // Exact split search by dynamic programming over (stage, last unit); see optimal.h.
-#include "segpipe/partition/optimal.h"
+#include "segpipe/partition/internal/optimal.h"
 
 #include <algorithm>
 #include <limits>

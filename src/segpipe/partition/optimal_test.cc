@@ -1,7 +1,7 @@
 // The exact search against brute force on many random small instances: random cost tables,
 // spill-shaped costs (weights that stop fitting on chip, transfers that rise and fall along the
 // model) and costs derived from random DAGs through SegmentBoundaries.
-#include "segpipe/partition/optimal.h"
+#include "segpipe/partition/internal/optimal.h"
 
 #include <cmath>
 #include <random>

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/plan_file.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/plan_file.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Partition helpers: device lists, validation, and the mapping between cut candidates and ops.
-#include "segpipe/partition/partition.h"
+#include "segpipe/partition/internal/partition.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,9 +1,9 @@
 // Device lists, partition validation and layer formatting, split counting and enumeration.
-#include "segpipe/partition/partition.h"
+#include "segpipe/partition/internal/partition.h"
 
 #include <gtest/gtest.h>
 
-#include "segpipe/partition/split.h"
+#include "segpipe/partition/internal/split.h"
 
 namespace segpipe {
 namespace {

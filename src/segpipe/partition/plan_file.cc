@@ -1,11 +1,11 @@
 // Plan file reading and writing; see plan_file.h. Parsing never throws: nlohmann::json is used
 // in its non-throwing mode and every field is type-checked before use.
-#include "segpipe/partition/plan_file.h"
+#include "segpipe/partition/internal/plan_file.h"
 
 #include <fmt/format.h>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/core/sha256.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/core/internal/sha256.h"
 
 namespace segpipe {
 namespace {

@@ -1,11 +1,11 @@
 // Plan files: written and read back, and bad files refused with a message.
-#include "segpipe/partition/plan_file.h"
+#include "segpipe/partition/internal/plan_file.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 namespace segpipe {
 namespace {

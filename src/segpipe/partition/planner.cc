@@ -1,16 +1,16 @@
 // Runs one strategy over a model's cut candidates and fills in the Plan; see planner.h.
-#include "segpipe/partition/planner.h"
+#include "segpipe/partition/internal/planner.h"
 
 #include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
 
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/device/edgetpu_model.h"
-#include "segpipe/partition/exhaustive.h"
-#include "segpipe/partition/optimal.h"
-#include "segpipe/partition/replicate.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/edgetpu_model.h"
+#include "segpipe/partition/internal/exhaustive.h"
+#include "segpipe/partition/internal/optimal.h"
+#include "segpipe/partition/internal/replicate.h"
 
 namespace segpipe {
 namespace {

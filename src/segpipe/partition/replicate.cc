@@ -1,5 +1,5 @@
 // Dynamic programming over (devices used, units covered) with per-stage replication.
-#include "segpipe/partition/replicate.h"
+#include "segpipe/partition/internal/replicate.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,5 +1,5 @@
 // Replicated splits (auto) against a brute force over every layout.
-#include "segpipe/partition/replicate.h"
+#include "segpipe/partition/internal/replicate.h"
 
 #include <cstdint>
 #include <functional>

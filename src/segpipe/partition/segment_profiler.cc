@@ -1,10 +1,10 @@
 // Caching and the default pipeline estimate of SegmentProfiler.
-#include "segpipe/partition/segment_profiler.h"
+#include "segpipe/partition/internal/segment_profiler.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "segpipe/device/pipeline_time.h"
+#include "segpipe/device/internal/pipeline_time.h"
 
 namespace segpipe {
 

@@ -1,5 +1,5 @@
 // Split enumeration and evaluation shared by the brute-force reference and `exhaustive`.
-#include "segpipe/partition/split.h"
+#include "segpipe/partition/internal/split.h"
 
 #include <limits>
 

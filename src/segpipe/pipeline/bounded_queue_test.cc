@@ -1,5 +1,5 @@
 // Tests of BoundedQueue: FIFO order, blocking at capacity, close semantics, batch calls.
-#include "segpipe/pipeline/bounded_queue.h"
+#include "segpipe/pipeline/internal/bounded_queue.h"
 
 #include <atomic>
 #include <chrono>

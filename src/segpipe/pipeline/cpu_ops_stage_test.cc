@@ -4,12 +4,12 @@
 
 #include <string>
 
-#include "segpipe/device/pipeline_time.h"
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/pipeline/profilers.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/device/internal/pipeline_time.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/pipeline/internal/profilers.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -4,14 +4,14 @@
 
 #include <cmath>
 
-#include "segpipe/device/device_list.h"
-#include "segpipe/device/pipeline_time.h"
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/plan_file.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/pipeline/profilers.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/device/internal/device_list.h"
+#include "segpipe/device/internal/pipeline_time.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/plan_file.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/pipeline/internal/profilers.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Pipeline: stage threads, frame pools, failure propagation and statistics.
-#include "segpipe/pipeline/pipeline.h"
+#include "segpipe/pipeline/internal/pipeline.h"
 
 #include <algorithm>
 #include <chrono>

@@ -9,9 +9,9 @@
 
 #include <gtest/gtest.h>
 
-#include "segpipe/device/edgetpu_device.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/toy_model_testutil.h"
+#include "segpipe/device/internal/edgetpu_device.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/toy_model_testutil.h"
 
 namespace {
 std::atomic<int64_t> g_allocations{0};

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/toy_model_testutil.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/toy_model_testutil.h"
 
 namespace segpipe {
 namespace {

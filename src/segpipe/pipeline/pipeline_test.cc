@@ -1,6 +1,6 @@
 // Tests of Pipeline: results match the unsegmented model, failures reach every input, memory
 // stays bounded, and no path hangs (every scenario runs under a deadline).
-#include "segpipe/pipeline/pipeline.h"
+#include "segpipe/pipeline/internal/pipeline.h"
 
 #include <atomic>
 #include <chrono>
@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/device/edgetpu_device.h"
-#include "segpipe/device/test_device.h"
-#include "segpipe/pipeline/toy_model_testutil.h"
+#include "segpipe/device/internal/edgetpu_device.h"
+#include "segpipe/device/internal/test_device.h"
+#include "segpipe/pipeline/internal/toy_model_testutil.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // PipelinePlan: segment extraction, edge layouts and forwarding for a split model.
-#include "segpipe/pipeline/plan.h"
+#include "segpipe/pipeline/internal/plan.h"
 
 #include <algorithm>
 #include <string>

@@ -1,5 +1,5 @@
 // Simulated and measured segment profiles; see profilers.h.
-#include "segpipe/pipeline/profilers.h"
+#include "segpipe/pipeline/internal/profilers.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "segpipe/core/statistics.h"
-#include "segpipe/device/cpu_device.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/core/internal/statistics.h"
+#include "segpipe/device/internal/cpu_device.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
 
 namespace segpipe {
 namespace {

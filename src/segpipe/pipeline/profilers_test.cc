@@ -1,11 +1,11 @@
 // Simulated and measured segment profiles driving the partitioners.
-#include "segpipe/pipeline/profilers.h"
+#include "segpipe/pipeline/internal/profilers.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/partition/planner.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // RunPipeline: device list + split + host profile -> a timed threaded or simulated batch.
-#include "segpipe/pipeline/run.h"
+#include "segpipe/pipeline/internal/run.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "segpipe/device/cpu_device.h"
-#include "segpipe/device/edgetpu_compiler.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/trace.h"
+#include "segpipe/device/internal/cpu_device.h"
+#include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/trace.h"
 
 namespace segpipe {
 namespace {

@@ -12,9 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include "segpipe/pipeline/realtime_testutil.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/pipeline/internal/realtime_testutil.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -11,12 +11,12 @@
 #include <cstdio>
 #include <string>
 
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/pipeline/profilers.h"
-#include "segpipe/pipeline/realtime_testutil.h"
-#include "segpipe/pipeline/run.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/pipeline/internal/profilers.h"
+#include "segpipe/pipeline/internal/realtime_testutil.h"
+#include "segpipe/pipeline/internal/run.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

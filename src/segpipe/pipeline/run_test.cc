@@ -2,7 +2,7 @@
 // Chrome Trace Event JSON with one track per stage, a pipelined run streams in memory that does
 // not grow with the batch, the paper's queue-all mode is refused above its memory limit, and
 // every plan the planner makes becomes a runnable configuration.
-#include "segpipe/pipeline/run.h"
+#include "segpipe/pipeline/internal/run.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <set>
 #include <string>
 
-#include "segpipe/partition/model_profiler.h"
-#include "segpipe/partition/planner.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/partition/internal/model_profiler.h"
+#include "segpipe/partition/internal/planner.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe {
 namespace {

@@ -11,12 +11,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/device/cpu_device.h"
-#include "segpipe/exec/executor.h"
-#include "segpipe/pipeline/pipeline.h"
-#include "segpipe/pipeline/toy_model_testutil.h"
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/tflite/reader.h"
+#include "segpipe/device/internal/cpu_device.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/pipeline/internal/pipeline.h"
+#include "segpipe/pipeline/internal/toy_model_testutil.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Recording and Chrome Trace Event JSON of a pipeline timeline; see trace.h.
-#include "segpipe/pipeline/trace.h"
+#include "segpipe/pipeline/internal/trace.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,5 +1,5 @@
 // `segpipe paper`: sweeps, CSV files, figures (through the caller's drawer) and report.md.
-#include "segpipe/report/paper_experiments.h"
+#include "segpipe/report/internal/paper_experiments.h"
 
 #include <fmt/format.h>
 
@@ -8,13 +8,13 @@
 #include <filesystem>
 #include <memory>
 
-#include "segpipe/paper/paper_measurements.h"
-#include "segpipe/paper/paper_sweep.h"
-#include "segpipe/report/paper_findings.h"
-#include "segpipe/report/paper_report.h"
-#include "segpipe/report/paper_tables.h"
-#include "segpipe/report/progress.h"
-#include "segpipe/report/table.h"
+#include "segpipe/paper/internal/paper_measurements.h"
+#include "segpipe/paper/internal/paper_sweep.h"
+#include "segpipe/report/internal/paper_findings.h"
+#include "segpipe/report/internal/paper_report.h"
+#include "segpipe/report/internal/paper_tables.h"
+#include "segpipe/report/internal/progress.h"
+#include "segpipe/report/internal/table.h"
 
 namespace segpipe::report {
 namespace {

@@ -1,6 +1,6 @@
 // `segpipe paper` end to end on a few sizes: every file is written, the report holds every
 // section, and bad flags are refused with a message.
-#include "segpipe/report/paper_experiments.h"
+#include "segpipe/report/internal/paper_experiments.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // Checks of the paper's qualitative findings.
-#include "segpipe/report/paper_findings.h"
+#include "segpipe/report/internal/paper_findings.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "segpipe/core/statistics.h"
-#include "segpipe/report/paper_tables.h"
+#include "segpipe/core/internal/statistics.h"
+#include "segpipe/report/internal/paper_tables.h"
 
 namespace segpipe::report {
 namespace {

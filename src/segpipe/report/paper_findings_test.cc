@@ -1,6 +1,6 @@
 // The finding checks on hand-made sweeps: each claim is judged from the numbers given, so a
 // sweep that contradicts it is reported as not holding.
-#include "segpipe/report/paper_findings.h"
+#include "segpipe/report/internal/paper_findings.h"
 
 #include <gtest/gtest.h>
 

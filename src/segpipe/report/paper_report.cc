@@ -1,5 +1,5 @@
 // report.md of `segpipe paper`.
-#include "segpipe/report/paper_report.h"
+#include "segpipe/report/internal/paper_report.h"
 
 #include <fmt/format.h>
 
@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "segpipe/core/statistics.h"
-#include "segpipe/report/paper_findings.h"
-#include "segpipe/report/paper_tables.h"
-#include "segpipe/report/table.h"
+#include "segpipe/core/internal/statistics.h"
+#include "segpipe/report/internal/paper_findings.h"
+#include "segpipe/report/internal/paper_tables.h"
+#include "segpipe/report/internal/table.h"
 
 namespace segpipe::report {
 namespace {

@@ -1,5 +1,5 @@
 // The paper's figures and tables built from a sweep and the authors' measurements.
-#include "segpipe/report/paper_tables.h"
+#include "segpipe/report/internal/paper_tables.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // Terminal progress feedback.
-#include "segpipe/report/progress.h"
+#include "segpipe/report/internal/progress.h"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,9 +1,9 @@
 // Table writers: CSV, JSON and Markdown.
-#include "segpipe/report/table.h"
+#include "segpipe/report/internal/table.h"
 
 #include <fmt/format.h>
 
-#include "segpipe/core/file_io.h"
+#include "segpipe/core/internal/file_io.h"
 
 namespace segpipe::report {
 namespace {

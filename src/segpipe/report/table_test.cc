@@ -1,5 +1,5 @@
 // Table writers: CSV quoting, Markdown alignment and escaping, JSON types.
-#include "segpipe/report/table.h"
+#include "segpipe/report/internal/table.h"
 
 #include <gtest/gtest.h>
 

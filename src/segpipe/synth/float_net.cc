@@ -1,5 +1,5 @@
 // Float forward pass of dense/conv nets (reference for calibration and error checks).
-#include "segpipe/synth/float_net.h"
+#include "segpipe/synth/internal/float_net.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,11 +1,11 @@
 // Int8 quantization rules and model assembly shared by the synthesized models.
-#include "segpipe/synth/int8_builder.h"
+#include "segpipe/synth/internal/int8_builder.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 namespace segpipe::synth::internal {
 

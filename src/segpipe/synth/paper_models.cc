@@ -1,5 +1,5 @@
 // Building and post-training quantization of the paper's FC and CONV families.
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "segpipe/synth/int8_builder.h"
+#include "segpipe/synth/internal/int8_builder.h"
 
 namespace segpipe::synth {
 namespace {

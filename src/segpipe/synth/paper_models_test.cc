@@ -1,5 +1,5 @@
 // The paper's model families: shapes, quantization parameters, determinism.
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "segpipe/exec/executor.h"
-#include "segpipe/synth/paper_models.h"
+#include "segpipe/exec/internal/executor.h"
+#include "segpipe/synth/internal/paper_models.h"
 
 namespace segpipe::synth {
 namespace {

@@ -4,8 +4,8 @@
 // architectures at small inputs, as zoo_models_test.cc checks the light ones.
 #include <gtest/gtest.h>
 
-#include "segpipe/synth/zoo_models.h"
-#include "segpipe/synth/zoo_test_util.h"
+#include "segpipe/synth/internal/zoo_models.h"
+#include "segpipe/synth/internal/zoo_test_util.h"
 
 namespace segpipe::synth {
 namespace {

@@ -1,6 +1,6 @@
 // Zoo float graphs: building with TFLite's shape rules, the float forward pass used for
 // calibration, and range estimation without data.
-#include "segpipe/synth/zoo_graph.h"
+#include "segpipe/synth/internal/zoo_graph.h"
 
 #include <fmt/format.h>
 

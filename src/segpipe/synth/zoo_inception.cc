@@ -4,7 +4,7 @@
 // weights came from slim, does the same.
 #include <fmt/format.h>
 
-#include "segpipe/synth/zoo_architectures.h"
+#include "segpipe/synth/internal/zoo_architectures.h"
 
 namespace segpipe::synth::internal {
 namespace {

@@ -3,7 +3,7 @@
 // v1.0 network).
 #include <fmt/format.h>
 
-#include "segpipe/synth/zoo_architectures.h"
+#include "segpipe/synth/internal/zoo_architectures.h"
 
 namespace segpipe::synth::internal {
 namespace {

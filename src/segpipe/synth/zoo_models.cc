@@ -1,11 +1,11 @@
 // The zoo's table of architectures and SynthesizeZoo: build the float graph, find activation
 // ranges (calibration on representative inputs, or estimated), quantize, validate.
-#include "segpipe/synth/zoo_models.h"
+#include "segpipe/synth/internal/zoo_models.h"
 
 #include <fmt/format.h>
 
-#include "segpipe/synth/paper_models.h"
-#include "segpipe/synth/zoo_architectures.h"
+#include "segpipe/synth/internal/paper_models.h"
+#include "segpipe/synth/internal/zoo_architectures.h"
 
 namespace segpipe::synth {
 namespace {

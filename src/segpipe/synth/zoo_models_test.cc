@@ -1,10 +1,10 @@
 // The zoo at small input sizes: parameter counts (they do not depend on the input size except
 // through VGG's flatten), and the models run in our executor with both kernel sets.
-#include "segpipe/synth/zoo_models.h"
+#include "segpipe/synth/internal/zoo_models.h"
 
 #include <gtest/gtest.h>
 
-#include "segpipe/synth/zoo_test_util.h"
+#include "segpipe/synth/internal/zoo_test_util.h"
 
 namespace segpipe::synth {
 namespace {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <filesystem>
 
-#include "segpipe/synth/zoo_models.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/synth/internal/zoo_models.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe::synth {
 namespace {

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "segpipe/synth/int8_builder.h"
-#include "segpipe/synth/zoo_graph.h"
+#include "segpipe/synth/internal/int8_builder.h"
+#include "segpipe/synth/internal/zoo_graph.h"
 
 namespace segpipe::synth::internal {
 namespace {

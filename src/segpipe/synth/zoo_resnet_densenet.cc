@@ -2,7 +2,7 @@
 // (keras/applications/resnet.py, resnet_v2.py, densenet.py; include_top=True).
 #include <fmt/format.h>
 
-#include "segpipe/synth/zoo_architectures.h"
+#include "segpipe/synth/internal/zoo_architectures.h"
 
 namespace segpipe::synth::internal {
 namespace {

@@ -1,5 +1,5 @@
 // Reading DarwiNN packages out of edgetpu-custom-op ops; see edgetpu_package.h.
-#include "segpipe/tflite/edgetpu_package.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
 
 #include <flatbuffers/flatbuffers.h>
 #include <flatbuffers/flexbuffers.h>
@@ -8,9 +8,9 @@
 #include <cstring>
 #include <optional>
 
-#include "segpipe/tflite/edgetpu_package_generated.h"
-#include "segpipe/tflite/inspect.h"
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/tflite/internal/edgetpu_package_generated.h"
+#include "segpipe/tflite/internal/inspect.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 namespace segpipe {
 namespace {

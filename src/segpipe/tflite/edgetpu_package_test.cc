@@ -1,12 +1,12 @@
 // DWN1 packages built here with the same schema: parsed back exactly, and every truncation or
 // corruption gives DataLoss, never a crash.
-#include "segpipe/tflite/edgetpu_package.h"
+#include "segpipe/tflite/internal/edgetpu_package.h"
 
 #include <flatbuffers/flatbuffers.h>
 #include <flatbuffers/flexbuffers.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/tflite/edgetpu_package_generated.h"
+#include "segpipe/tflite/internal/edgetpu_package_generated.h"
 
 namespace segpipe {
 namespace {

@@ -1,6 +1,6 @@
 // Model summaries for `segpipe inspect`: the numbers come from the graph IR (ComputeOpCost,
 // QuantizationKind); this file only collects and formats them.
-#include "segpipe/tflite/inspect.h"
+#include "segpipe/tflite/internal/inspect.h"
 
 #include <algorithm>
 #include <set>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 namespace segpipe {
 namespace {

@@ -1,11 +1,11 @@
 // Model summaries: counts, totals, names of unsupported ops, and the stable JSON keys.
-#include "segpipe/tflite/inspect.h"
+#include "segpipe/tflite/internal/inspect.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "segpipe/tflite/test_models.h"
+#include "segpipe/tflite/internal/test_models.h"
 
 namespace segpipe {
 namespace {

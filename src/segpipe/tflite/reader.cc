@@ -1,7 +1,7 @@
 // TFLite flatbuffer -> graph IR. Structure is checked by the flatbuffers verifier; meaning
 // (indices, sizes, buffer ranges, enum values) is checked here; graph-level rules (topological
 // order, producers) by ValidateAndSortModel.
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/reader.h"
 
 #include <flatbuffers/flatbuffers.h>
 #include <fmt/format.h>
@@ -16,9 +16,9 @@
 #include <iterator>
 #include <type_traits>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/tflite/schema_generated.h"
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/tflite/internal/schema_generated.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 namespace segpipe {
 namespace {

@@ -1,6 +1,6 @@
 // Reader: error kinds and messages for bad files, operator code rules, quantization forms,
 // unknown and custom ops. Files with odd contents are built directly with the flatbuffer API.
-#include "segpipe/tflite/reader.h"
+#include "segpipe/tflite/internal/reader.h"
 
 #include <cmath>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "segpipe/tflite/schema_generated.h"
-#include "segpipe/tflite/test_models.h"
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/schema_generated.h"
+#include "segpipe/tflite/internal/test_models.h"
+#include "segpipe/tflite/internal/writer.h"
 
 namespace segpipe {
 namespace {

@@ -1,5 +1,5 @@
 // Tables between TFLite's enums and the graph IR's; see schema_mapping.h.
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 #include <array>
 #include <utility>

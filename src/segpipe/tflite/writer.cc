@@ -1,5 +1,5 @@
 // Graph IR -> TFLite flatbuffer; the inverse of reader.cc, using the same mapping tables.
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/writer.h"
 
 #include <flatbuffers/flatbuffers.h>
 #include <fmt/format.h>
@@ -10,9 +10,9 @@
 #include <map>
 #include <tuple>
 
-#include "segpipe/core/file_io.h"
-#include "segpipe/tflite/schema_generated.h"
-#include "segpipe/tflite/schema_mapping.h"
+#include "segpipe/core/internal/file_io.h"
+#include "segpipe/tflite/internal/schema_generated.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
 
 namespace segpipe {
 namespace {

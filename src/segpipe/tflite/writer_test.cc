@@ -1,16 +1,16 @@
 // Writer: every mapped op and options field survives a round trip; the file follows the
 // conventions TFLite expects (schema 3, empty buffer 0, aligned data, deduplicated codes).
-#include "segpipe/tflite/writer.h"
+#include "segpipe/tflite/internal/writer.h"
 
 #include <cstdio>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
-#include "segpipe/tflite/reader.h"
-#include "segpipe/tflite/schema_generated.h"
-#include "segpipe/tflite/schema_mapping.h"
-#include "segpipe/tflite/test_models.h"
+#include "segpipe/tflite/internal/reader.h"
+#include "segpipe/tflite/internal/schema_generated.h"
+#include "segpipe/tflite/internal/schema_mapping.h"
+#include "segpipe/tflite/internal/test_models.h"
 
 namespace segpipe {
 namespace {

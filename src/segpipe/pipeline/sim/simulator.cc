@@ -1,5 +1,5 @@
 // Discrete-event simulation of the pipeline in virtual time.
-#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
 
 #include <algorithm>
 #include <cmath>

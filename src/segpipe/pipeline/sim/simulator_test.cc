@@ -1,12 +1,12 @@
 // Tests of the pipeline simulator against closed-form cases and the Edge TPU pipeline formula.
-#include "segpipe/pipeline/sim/simulator.h"
+#include "segpipe/pipeline/sim/internal/simulator.h"
 
 #include <chrono>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "segpipe/device/pipeline_time.h"
+#include "segpipe/device/internal/pipeline_time.h"
 
 namespace segpipe {
 namespace {

@@ -1,0 +1,51 @@
+// The device vocabulary every command, plan file and library call shares: the kinds of device a
+// pipeline stage runs on and the one parser of device lists (`--devices`).
+//
+//   SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds,
+//                            ParseDeviceList("cpu:1,edgetpu:2,edgetpu-usb:1"));
+//   EdgeTpuSpec usb = SpecForDevice(EdgeTpuSpec{}, DeviceKind::kEdgeTpuUsb);
+//
+// A list is comma-separated `kind[:count]` items (count 1 when omitted), used in that order:
+// "edgetpu:4", "cpu:2", "cpu,edgetpu,edgetpu", "cpu:1,edgetpu:2,edgetpu-usb:1". At most
+// kMaxDevices devices in all: one limit for planning and running.
+#ifndef SEGPIPE_DEVICE_INTERNAL_DEVICE_LIST_H_
+#define SEGPIPE_DEVICE_INTERNAL_DEVICE_LIST_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "segpipe/core/status.h"
+#include "segpipe/device/internal/edgetpu_model.h"
+
+namespace segpipe {
+
+// kCpu: a host CPU core ("cpu"); kEdgeTpu: the paper's PCIe M.2 module ("edgetpu");
+// kEdgeTpuUsb: the USB 3.0 Accelerator ("edgetpu-usb"), the same chip behind another link.
+enum class DeviceKind : uint8_t { kCpu, kEdgeTpu, kEdgeTpuUsb };
+inline constexpr int kNumDeviceKinds = 3;
+
+// The most devices a device list, a plan or a pipeline may use.
+inline constexpr int kMaxDevices = 16;
+
+std::string_view DeviceKindName(DeviceKind kind);  // "cpu", "edgetpu", "edgetpu-usb"
+// Inverse of DeviceKindName ("tpu" is accepted for "edgetpu").
+StatusOr<DeviceKind> ParseDeviceKind(std::string_view name);
+
+bool IsEdgeTpu(DeviceKind kind);      // either link
+EdgeTpuLink LinkOf(DeviceKind kind);  // kPcie for edgetpu (and cpu), kUsb for edgetpu-usb
+// The Edge TPU spec of a device of `kind` built from `base` (placement is the same chip on
+// either link; a USB device's invocations cross the USB link: WithLink).
+EdgeTpuSpec SpecForDevice(const EdgeTpuSpec& base, DeviceKind kind);
+
+// Parses a device list (see the top of this file). Fails with INVALID_ARGUMENT and a one-line
+// message naming the list and the bad item.
+StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text);
+// The shortest list that parses back to `kinds`: runs of one kind as "kind:count".
+std::string FormatDeviceList(std::span<const DeviceKind> kinds);
+
+}  // namespace segpipe
+
+#endif  // SEGPIPE_DEVICE_INTERNAL_DEVICE_LIST_H_
