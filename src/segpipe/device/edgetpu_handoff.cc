@@ -40,14 +40,16 @@ StatusOr<std::vector<std::string>> WriteCompiledSegments(const Model& model,
                                                          const EdgeTpuCompilation& c,
                                                          const std::string& out_dir,
                                                          const std::vector<std::string>& inputs) {
-  SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, model_path.empty() ? "model" : model_path));
+  // A model read from memory has no path: its files and README are named after "model.tflite".
+  const std::string source = model_path.empty() ? std::string("model.tflite") : model_path;
+  SEGPIPE_RETURN_IF_ERROR(CheckModelCanBeCut(model, source));
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return WriteFailedError(fmt::format("{}: cannot create the folder: {}", out_dir,
                                               ec.message()));
   if (!std::filesystem::is_directory(out_dir, ec))
     return WriteFailedError(fmt::format("{}: is not a folder", out_dir));
-  const std::string stem = model_path.empty() ? std::string("model") : Stem(model_path);
+  const std::string stem = Stem(source);
   // Every segment is written before any is renamed into place: all of them or none.
   FileSetWriter files;
   std::vector<std::string> paths;
@@ -63,7 +65,7 @@ StatusOr<std::vector<std::string>> WriteCompiledSegments(const Model& model,
     paths.push_back(path);
   }
   SEGPIPE_RETURN_IF_ERROR(files.Add((std::filesystem::path(out_dir) / "README.txt").string(),
-                                    HandoffReadme(model_path, c)));
+                                    HandoffReadme(source, c)));
   SEGPIPE_RETURN_IF_ERROR(files.Commit());
   return paths;
 }
