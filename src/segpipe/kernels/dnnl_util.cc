@@ -1,17 +1,47 @@
 // Shared plumbing of the oneDNN-backed fast kernels (see dnnl_util.h).
 #include "segpipe/kernels/internal/dnnl_util.h"
 
+#include <cpuid.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
 namespace segpipe::dnnl_kernels {
 
+namespace {
+
+// oneDNN 2.6 on a host with AMX (avx512_core_amx and above) computes the int8 depthwise
+// convolutions of person_detect (tflite_micro) up to 7 off TFLite end to end and ~200 off in
+// isolation (exec_tflite_agreement_test); capped at avx512_core_bf16 it agrees within 1, as on
+// AVX2 and AVX-512 VNNI hosts. The cap is set once, before the first primitive, unless the user
+// chose one with ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA).
+void CapCpuIsaOnce() {
+  static const bool capped = [] {
+    if (std::getenv("ONEDNN_MAX_CPU_ISA") != nullptr || std::getenv("DNNL_MAX_CPU_ISA") != nullptr) {
+      return false;
+    }
+    // Only hosts with AMX-INT8 (CPUID leaf 7, EDX bit 25) are capped: elsewhere the cap could
+    // also hide ISAs outside the AVX-512 line, such as avx2_vnni.
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0 || (edx & (1u << 25)) == 0) {
+      return false;
+    }
+    return dnnl::set_max_cpu_isa(dnnl::cpu_isa::avx512_core_bf16) == dnnl::status::success;
+  }();
+  (void)capped;
+}
+
+}  // namespace
+
 const dnnl::engine& CpuEngine() {
-  static const dnnl::engine* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  static const dnnl::engine* engine = [] {
+    CapCpuIsaOnce();
+    return new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  }();
   return *engine;
 }
 
@@ -256,6 +286,7 @@ void BindZeroPoints(const QuantizedAttrSpec& spec, int32_t weights_zero_point_va
 
 bool Int8DotProductsAreExact() {
   static const bool exact = [] {
+    CapCpuIsaOnce();
     using dnnl::cpu_isa;
     const cpu_isa isa = dnnl::get_effective_cpu_isa();
     return isa == cpu_isa::avx512_core_vnni || isa == cpu_isa::avx512_core_bf16 ||
