@@ -69,6 +69,16 @@ std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   return name;
 }
 
+// The files this binary writes for the runtime. The small and the full-size build of this file
+// run at the same time under `ctest -j`, so each has a folder of its own.
+std::filesystem::path WorkDir() {
+#ifdef SEGPIPE_FULL_SIZE_MODELS
+  return std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work" / "tflite_agreement_full";
+#else
+  return std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work" / "tflite_agreement";
+#endif
+}
+
 // The file the runtime gets for `model`: written by us when the published file needs the
 // quantized_dimension fix (or when `model` is not a published file at all).
 std::string FileForRuntime(const Case& c, const Model& model, bool rewrite, const std::string& name) {
@@ -77,7 +87,7 @@ std::string FileForRuntime(const Case& c, const Model& model, bool rewrite, cons
   for (Tensor& t : for_runtime.tensors) {
     if (t.quant.axis >= static_cast<int32_t>(t.shape.size())) t.quant.axis = 0;
   }
-  const std::filesystem::path dir = std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work";
+  const std::filesystem::path dir = WorkDir();
   std::filesystem::create_directories(dir);
   const std::string path = (dir / (name + ".tflite")).string();
   const Status written = WriteTfliteFile(for_runtime, path);
@@ -127,7 +137,7 @@ TEST_P(TfliteAgreementTest, EndToEndWithinOne) {
   const std::vector<testing::TensorSet> inputs = testing::RandomInputSets(model_, kNumInputSets, kSeed);
   StatusOr<std::vector<testing::TensorSet>> expected = testing::RunInTfliteRuntime(
       path, inputs, static_cast<int>(model_.outputs.size()),
-      std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work" / ("end_to_end_" + name_));
+      WorkDir() / ("end_to_end_" + name_));
   ASSERT_TRUE(expected.ok()) << expected.status().ToString();
   for (KernelSet set : {KernelSet::kReference, KernelSet::kFast}) {
     SCOPED_TRACE(set == KernelSet::kReference ? "reference kernels" : "fast kernels");
@@ -196,7 +206,7 @@ TEST_P(TfliteAgreementTest, EveryOpInIsolationWithinOne) {
   const std::string path = FileForRuntime(c, isolated, true, name_ + "_isolated");
   StatusOr<std::vector<testing::TensorSet>> expected = testing::RunInTfliteRuntime(
       path, inputs, static_cast<int>(isolated.outputs.size()),
-      std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work" / ("isolated_" + name_));
+      WorkDir() / ("isolated_" + name_));
   ASSERT_TRUE(expected.ok()) << expected.status().ToString();
   for (KernelSet set : {KernelSet::kReference, KernelSet::kFast}) {
     SCOPED_TRACE(set == KernelSet::kReference ? "reference kernels" : "fast kernels");
@@ -207,7 +217,7 @@ TEST_P(TfliteAgreementTest, EveryOpInIsolationWithinOne) {
       return "op " + std::to_string(k) + " (" + std::string(OpTypeName(model_.ops[k].type)) + ")";
     });
   }
-  std::filesystem::remove_all(std::filesystem::path(SEGPIPE_BINARY_DIR) / "test_work" / ("isolated_" + name_));
+  std::filesystem::remove_all(WorkDir() / ("isolated_" + name_));
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, TfliteAgreementTest, ::testing::ValuesIn(kCases), CaseName);
