@@ -196,7 +196,7 @@ Status CheckOutputIsNotAnInput(const std::string& output, std::string_view flag,
   for (const std::string& input : inputs) {
     if (!input.empty() && fs::equivalent(output, input, ec))
       return InvalidArgumentError(fmt::format(
-          "{} {} is also an input of this command; write to another file", flag, output));
+          "{} {} is also an input; write to another file", flag, output));
   }
   return OkStatus();
 }

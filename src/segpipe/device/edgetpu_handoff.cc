@@ -59,7 +59,7 @@ StatusOr<std::vector<std::string>> WriteCompiledSegments(const Model& model,
     const std::string path =
         (std::filesystem::path(out_dir) / SegmentFileName(stem, seg.index, c.num_segments))
             .string();
-    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(path, "-o", inputs));
+    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(path, "segment file", inputs));
     SEGPIPE_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, WriteTflite(piece));
     SEGPIPE_RETURN_IF_ERROR(files.Add(path, bytes));
     paths.push_back(path);

@@ -64,7 +64,8 @@ class FileSetWriter {
 };
 
 // Refuses an output path that names the same file as one of the command's inputs (so a failed
-// or successful write cannot destroy what it was computed from). `flag` names the output flag.
+// or successful write cannot destroy what it was computed from). `flag` names the output in the
+// message: the CLI flag ("-o") or, in the library, what is written ("segment file").
 Status CheckOutputIsNotAnInput(const std::string& output, std::string_view flag,
                                const std::vector<std::string>& inputs);
 
