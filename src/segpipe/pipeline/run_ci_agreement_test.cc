@@ -5,10 +5,11 @@
 // stretched (RunConfig::pace_scale) until its period is at least kMinPeriodMs, so scheduling
 // noise of a fraction of a millisecond is far below 1%, and the batch is small. Where
 // permitted the threads run under SCHED_FIFO (the stage threads inherit it), so that compilers
-// sharing the machine do not delay the paced wake-ups by milliseconds. A shared machine can only
-// make a paced run slower, never faster, so a run off by more than 1% is repeated (up to
-// kAttempts runs) before it counts. The wall-clock perf test (run_agreement_test) stays for
-// quiet machines at the models' own speed.
+// sharing the machine do not delay the paced wake-ups by milliseconds. A shared machine (other
+// processes, or a hypervisor taking the CPU away) can only make a paced run slower, never
+// faster: a run more than 1% slower than simulated is repeated (up to kAttempts runs, each a
+// fraction of a second) and the fastest counts; one more than 1% faster fails at once. The
+// wall-clock perf test (run_agreement_test) stays for quiet machines at the models' own speed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,9 +25,9 @@ namespace segpipe {
 namespace {
 
 constexpr double kTolerance = 0.01;
-constexpr double kMinPeriodMs = 10;
+constexpr double kMinPeriodMs = 20;
 constexpr int kBatch = 12;
-constexpr int kAttempts = 3;
+constexpr int kAttempts = 8;
 
 using RunCiAgreementTest = testing::RealtimeTest;
 
@@ -60,11 +61,11 @@ void ExpectAgreement(const Model& model, const std::string& name, const Case& c)
     sim = RunPipeline(model, config);
     ASSERT_TRUE(sim.ok()) << sim.status().ToString();
     config.simulate = false;
-    double rel = 1;
-    for (int attempt = 0; attempt < kAttempts && std::abs(rel) > kTolerance; ++attempt) {
+    double rel = 1;  // of the fastest run so far
+    for (int attempt = 0; attempt < kAttempts && rel > kTolerance; ++attempt) {
       StatusOr<RunReport> run = RunPipeline(model, config);
       ASSERT_TRUE(run.ok()) << run.status().ToString();
-      rel = run->time_per_inference_ms / sim->time_per_inference_ms - 1;
+      rel = std::min(rel, run->time_per_inference_ms / sim->time_per_inference_ms - 1);
       std::printf("%s on %s (%s, x%.0f): threaded %.4f ms, simulated %.4f ms (%+.2f%%)\n",
                   name.c_str(), c.devices.c_str(), profile, config.pace_scale,
                   run->time_per_inference_ms, sim->time_per_inference_ms, 100 * rel);
