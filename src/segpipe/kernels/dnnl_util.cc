@@ -201,6 +201,11 @@ StatusOr<ConvGeometry> ComputeConvGeometry(const OpOptions& options, const Tenso
       kernel_w < 1 || output.shape[0] != g.batch) {
     return InvalidArgumentError("convolution has a non-positive stride, dilation or kernel size");
   }
+  if (!WindowFitsInt32(g.in_h, kernel_h, g.stride_h, g.dilation_h) ||
+      !WindowFitsInt32(g.in_w, kernel_w, g.stride_w, g.dilation_w)) {
+    return InvalidArgumentError(
+        "convolution: an input extent, stride, dilation or dilated kernel extent is above 2^29");
+  }
   // TFLite's ComputePaddingHeightWidth: total padding split in half, the odd pixel at the end.
   auto pad = [&](int32_t in, int32_t out, int32_t kernel, int32_t stride, int32_t dilation,
                  int32_t* before, int32_t* after) -> bool {

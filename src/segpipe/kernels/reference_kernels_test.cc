@@ -73,6 +73,28 @@ TEST(ReferenceConvTest, Int8PerChannelStrideAndDilation) {
   EXPECT_THAT(out, ElementsAre(-76, -88, -68, -84, -36, -68, -28, -64));
 }
 
+TEST(ReferenceConvTest, DilationsWhoseIndicesOverflowInt32AreRefused) {
+  // A 3x3 filter dilated by d spans 2 * d + 1 pixels, which must stay at most 2^29. With
+  // d = 2^28 - 1 and SAME padding only the centre tap lies inside the image: output = input.
+  Model m;
+  const int32_t x = AddTensor(m, DataType::kUInt8, {1, 3, 3, 1}, Q(1.0f, 0));
+  const int32_t w = AddConstant(m, DataType::kUInt8, {1, 3, 3, 1}, std::vector<int>(9, 1), Q(1.0f, 0));
+  const int32_t y = AddTensor(m, DataType::kUInt8, {1, 3, 3, 1}, Q(1.0f, 0));
+  OpOptions o;
+  o.dilation_h = o.dilation_w = (1 << 28) - 1;
+  AddOp(m, OpType::kConv2D, {x, w, -1}, {y}, o);
+  EXPECT_THAT(RunOp(m, {Bytes<uint8_t>({1, 2, 3, 4, 5, 6, 7, 8, 9})})[0],
+              ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9));
+  for (int32_t dilation : {1 << 28, 1'526'726'658}) {  // the second from a fuzzed file
+    m.ops[0].options.dilation_w = dilation;
+    const auto reference = PrepareReferenceKernel(m, 0);
+    ASSERT_FALSE(reference.ok()) << dilation;
+    EXPECT_THAT(reference.status().message(), HasSubstr("above 2^29"));
+    const auto fast = PrepareFastKernel(m, 0, KernelOptions{});
+    EXPECT_TRUE(!fast.ok() || *fast == nullptr) << dilation;
+  }
+}
+
 TEST(ReferenceDepthwiseTest, DepthMultiplierTwoReadsOneInputChannel) {
   // Input 1x1x2x2 {1, 2 | 3, 4}; filter 1x1x2x4 (multiplier 2), VALID 1x2 window.
   Model m;

@@ -20,6 +20,17 @@ namespace segpipe {
 
 enum class KernelSet : uint8_t { kReference, kFast };
 
+// Window geometry (convolutions, pools) comes from the file: a crafted dilation of 1.5e9 would
+// overflow the kernels' 32-bit index arithmetic. They accept a window when the input extent, the
+// stride, the dilation and the dilated filter extent (filter - 1) * dilation + 1 are each at most
+// 2^29 (and the filter extent is not negative), so every sum of them stays below 2^31. Real models
+// are many orders of magnitude below.
+inline bool WindowFitsInt32(int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+  constexpr int64_t kMax = int64_t{1} << 29;
+  const int64_t dilated = (int64_t{filter} - 1) * dilation + 1;
+  return in <= kMax && filter >= 0 && stride <= kMax && dilation <= kMax && dilated <= kMax;
+}
+
 struct KernelOptions {
   KernelSet kernels = KernelSet::kFast;
   int num_threads = 1;  // a pipeline stage runs with exactly one
