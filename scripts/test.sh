@@ -35,14 +35,16 @@ PYTHONPATH=build/pip-target /usr/bin/python3 -c \
 
 # The sanitizer builds compile at -Og with line tables only (-g1): under ASan + UBSan, GCC takes
 # about twice as long at -O1 (2-3x again at -O2 -g) for tests that run only ~7% faster, and the
-# reports need no more than file:line.
+# reports need no more than file:line. They also compile each target in unity batches (a quarter
+# to a third less build time); the Release build compiles every file on its own, which keeps
+# each file's includes complete.
 sanitizer_flags="-Og -g1 -DNDEBUG"
 
 echo "== AddressSanitizer + UBSan build + tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitizer_flags" \
   -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF \
-  -DSEGPIPE_BUILD_PYTHON=OFF >/dev/null
+  -DSEGPIPE_BUILD_PYTHON=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
 # Only the tests this pass runs are built: not those labelled slow, wallclock or perf.
 ninja -C build-asan sanitizer_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -51,7 +53,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== ThreadSanitizer build + concurrency tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGPIPE_WERROR=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$sanitizer_flags" \
-  -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF -DSEGPIPE_BUILD_PYTHON=OFF >/dev/null
+  -DSEGPIPE_SANITIZE=thread -DSEGPIPE_BUILD_BENCHMARKS=OFF -DSEGPIPE_BUILD_PYTHON=OFF \
+  -DCMAKE_UNITY_BUILD=ON >/dev/null
 ninja -C build-tsan concurrency_tests
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L concurrency
 
