@@ -94,7 +94,8 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDepthwiseConv(const Model& model, int o
   }
   if (!WindowFitsInt32(p.in_h, p.filter_h, o.stride_h, o.dilation_h) ||
       !WindowFitsInt32(p.in_w, p.filter_w, o.stride_w, o.dilation_w)) {
-    return Unsupported(model, op_index, "an input extent, stride, dilation or dilated filter extent is above 2^29");
+    return Unsupported(model, op_index,
+                       "an input extent, stride, dilation or dilated filter extent is above 2^29");
   }
   p.stride_h = o.stride_h;
   p.stride_w = o.stride_w;
