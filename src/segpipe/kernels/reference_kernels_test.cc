@@ -73,26 +73,64 @@ TEST(ReferenceConvTest, Int8PerChannelStrideAndDilation) {
   EXPECT_THAT(out, ElementsAre(-76, -88, -68, -84, -36, -68, -28, -64));
 }
 
-TEST(ReferenceConvTest, DilationsWhoseIndicesOverflowInt32AreRefused) {
-  // A 3x3 filter dilated by d spans 2 * d + 1 pixels, which must stay at most 2^29. With
-  // d = 2^28 - 1 and SAME padding only the centre tap lies inside the image: output = input.
-  Model m;
-  const int32_t x = AddTensor(m, DataType::kUInt8, {1, 3, 3, 1}, Q(1.0f, 0));
-  const int32_t w = AddConstant(m, DataType::kUInt8, {1, 3, 3, 1}, std::vector<int>(9, 1), Q(1.0f, 0));
-  const int32_t y = AddTensor(m, DataType::kUInt8, {1, 3, 3, 1}, Q(1.0f, 0));
-  OpOptions o;
-  o.dilation_h = o.dilation_w = (1 << 28) - 1;
-  AddOp(m, OpType::kConv2D, {x, w, -1}, {y}, o);
-  EXPECT_THAT(RunOp(m, {Bytes<uint8_t>({1, 2, 3, 4, 5, 6, 7, 8, 9})})[0],
-              ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9));
-  for (int32_t dilation : {1 << 28, 1'526'726'658}) {  // the second from a fuzzed file
-    m.ops[0].options.dilation_w = dilation;
-    const auto reference = PrepareReferenceKernel(m, 0);
-    ASSERT_FALSE(reference.ok()) << dilation;
-    EXPECT_THAT(reference.status().message(), HasSubstr("above 2^29"));
-    const auto fast = PrepareFastKernel(m, 0, KernelOptions{});
-    EXPECT_TRUE(!fast.ok() || *fast == nullptr) << dilation;
+// Runs `kernel`, built for op 0 of `m` (one non-constant input, one output), on `input`.
+std::vector<uint8_t> RunKernel(const Model& m, Kernel& kernel, const std::vector<uint8_t>& input) {
+  std::vector<const uint8_t*> in;
+  for (int32_t t : m.ops[0].inputs) {
+    in.push_back(t < 0 ? nullptr : m.tensor(t).is_constant ? m.tensor(t).data.data() : input.data());
   }
+  std::vector<uint8_t> output(static_cast<size_t>(m.tensor(m.ops[0].outputs[0]).num_bytes()));
+  std::vector<uint8_t*> out{output.data()};
+  kernel.Run(KernelIo{in, out});
+  return output;
+}
+
+TEST(ReferenceConvTest, WindowsWhoseIndicesOverflowInt32AreRefused) {
+  // A 3x3 filter dilated by d spans 2 * d + 1 pixels, which must stay at most 2^29. With
+  // d = 2^28 - 1 and SAME padding only the centre tap lies inside the image: output = input,
+  // from both kernel sets. One more (or the fuzzed file's 1.5e9) and neither builds a kernel. The
+  // 1x3x3x1 filter of ones serves as a conv and as a depthwise filter.
+  const std::vector<uint8_t> image = Bytes<int8_t>({1, 2, 3, 4, 5, 6, 7, 8, 9});
+  for (OpType type : {OpType::kConv2D, OpType::kDepthwiseConv2D}) {
+    SCOPED_TRACE(OpTypeName(type));
+    Model m;
+    const int32_t x = AddTensor(m, DataType::kInt8, {1, 3, 3, 1}, Q(1.0f, 0));
+    const int32_t w = AddConstant(m, DataType::kInt8, {1, 3, 3, 1}, std::vector<int>(9, 1),
+                                  Q(1.0f, 0));
+    const int32_t y = AddTensor(m, DataType::kInt8, {1, 3, 3, 1}, Q(1.0f, 0));
+    OpOptions o;
+    o.dilation_h = o.dilation_w = (1 << 28) - 1;
+    AddOp(m, type, {x, w, -1}, {y}, o);
+    EXPECT_EQ(RunOp(m, {image})[0], image);
+    auto fast = PrepareFastKernel(m, 0, KernelOptions{});
+    ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+    ASSERT_NE(*fast, nullptr);
+    EXPECT_EQ(RunKernel(m, **fast, image), image);
+    for (int32_t dilation : {1 << 28, 1'526'726'658}) {  // the second from a fuzzed file
+      m.ops[0].options.dilation_w = dilation;
+      const auto reference = PrepareReferenceKernel(m, 0);
+      ASSERT_FALSE(reference.ok()) << dilation;
+      EXPECT_THAT(reference.status().message(), HasSubstr("above 2^29"));
+      // The fast kernels leave geometry they refuse to the reference kernel, which reports it.
+      const auto refused = PrepareFastKernel(m, 0, KernelOptions{});
+      ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+      EXPECT_EQ(*refused, nullptr) << dilation;
+    }
+  }
+  // Pools: a stride above 2^29.
+  Model m;
+  const int32_t x = AddTensor(m, DataType::kInt8, {1, 3, 3, 1}, Q(1.0f, 0));
+  const int32_t y = AddTensor(m, DataType::kInt8, {1, 1, 1, 1}, Q(1.0f, 0));
+  OpOptions o;
+  o.filter_h = o.filter_w = 3;
+  o.stride_h = o.stride_w = (1 << 29) + 1;
+  o.padding = Padding::kValid;
+  AddOp(m, OpType::kMaxPool2D, {x}, {y}, o);
+  const auto pool = PrepareReferenceKernel(m, 0);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_THAT(pool.status().message(), HasSubstr("above 2^29"));
+  m.ops[0].options.stride_h = m.ops[0].options.stride_w = 1 << 29;
+  EXPECT_THAT(RunOp(m, {image})[0], ElementsAre(9));
 }
 
 TEST(ReferenceDepthwiseTest, DepthMultiplierTwoReadsOneInputChannel) {
