@@ -17,6 +17,7 @@ using kernel_testing::AddOp;
 using kernel_testing::AddTensor;
 using kernel_testing::Bytes;
 using kernel_testing::Q;
+using kernel_testing::RunKernel;
 using kernel_testing::RunOp;
 using kernel_testing::Values;
 using ::testing::ElementsAre;
@@ -73,18 +74,6 @@ TEST(ReferenceConvTest, Int8PerChannelStrideAndDilation) {
   EXPECT_THAT(out, ElementsAre(-76, -88, -68, -84, -36, -68, -28, -64));
 }
 
-// Runs `kernel`, built for op 0 of `m` (one non-constant input, one output), on `input`.
-std::vector<uint8_t> RunKernel(const Model& m, Kernel& kernel, const std::vector<uint8_t>& input) {
-  std::vector<const uint8_t*> in;
-  for (int32_t t : m.ops[0].inputs) {
-    in.push_back(t < 0 ? nullptr : m.tensor(t).is_constant ? m.tensor(t).data.data() : input.data());
-  }
-  std::vector<uint8_t> output(static_cast<size_t>(m.tensor(m.ops[0].outputs[0]).num_bytes()));
-  std::vector<uint8_t*> out{output.data()};
-  kernel.Run(KernelIo{in, out});
-  return output;
-}
-
 TEST(ReferenceConvTest, WindowsWhoseIndicesOverflowInt32AreRefused) {
   // A 3x3 filter dilated by d spans 2 * d + 1 pixels, which must stay at most 2^29. With
   // d = 2^28 - 1 and SAME padding only the centre tap lies inside the image: output = input,
@@ -105,7 +94,7 @@ TEST(ReferenceConvTest, WindowsWhoseIndicesOverflowInt32AreRefused) {
     auto fast = PrepareFastKernel(m, 0, KernelOptions{});
     ASSERT_TRUE(fast.ok()) << fast.status().ToString();
     ASSERT_NE(*fast, nullptr);
-    EXPECT_EQ(RunKernel(m, **fast, image), image);
+    EXPECT_EQ(RunKernel(m, **fast, {image})[0], image);
     for (int32_t dilation : {1 << 28, 1'526'726'658}) {  // the second from a fuzzed file
       m.ops[0].options.dilation_w = dilation;
       const auto reference = PrepareReferenceKernel(m, 0);

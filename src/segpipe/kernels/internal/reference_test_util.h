@@ -60,12 +60,10 @@ inline void AddOp(Model& m, OpType type, std::vector<int32_t> inputs, std::vecto
   m.ops.push_back(std::move(op));
 }
 
-// Runs op 0 of `m` with the reference kernel. `inputs` holds the bytes of each non-constant op
-// input in order; returns the bytes of every output. Prepare failures abort the test via CHECK,
-// so call PrepareReferenceKernel directly to test them.
-inline std::vector<std::vector<uint8_t>> RunOp(const Model& m, const std::vector<std::vector<uint8_t>>& inputs) {
-  StatusOr<std::unique_ptr<Kernel>> kernel = PrepareReferenceKernel(m, 0);
-  SEGPIPE_CHECK(kernel.ok());
+// Runs `kernel`, built for op 0 of `m`. `inputs` holds the bytes of each non-constant op input
+// in order; returns the bytes of every output.
+inline std::vector<std::vector<uint8_t>> RunKernel(const Model& m, Kernel& kernel,
+                                                   const std::vector<std::vector<uint8_t>>& inputs) {
   const Op& op = m.ops[0];
   std::vector<const uint8_t*> in;
   size_t next = 0;
@@ -84,8 +82,16 @@ inline std::vector<std::vector<uint8_t>> RunOp(const Model& m, const std::vector
   for (int32_t t : op.outputs) outputs.emplace_back(static_cast<size_t>(m.tensor(t).num_bytes()), 0xAB);
   std::vector<uint8_t*> out;
   for (auto& o : outputs) out.push_back(o.data());
-  (*kernel)->Run(KernelIo{in, out});
+  kernel.Run(KernelIo{in, out});
   return outputs;
+}
+
+// Runs op 0 of `m` with the reference kernel (see RunKernel). Prepare failures abort the test via
+// CHECK, so call PrepareReferenceKernel directly to test them.
+inline std::vector<std::vector<uint8_t>> RunOp(const Model& m, const std::vector<std::vector<uint8_t>>& inputs) {
+  StatusOr<std::unique_ptr<Kernel>> kernel = PrepareReferenceKernel(m, 0);
+  SEGPIPE_CHECK(kernel.ok());
+  return RunKernel(m, **kernel, inputs);
 }
 
 template <typename T>
