@@ -28,6 +28,18 @@ Status Malformed(const Model& model, int op_index, std::string_view what) {
   return InvalidArgumentError(fmt::format("{}: {}", OpLabel(model, op_index), what));
 }
 
+Status CheckWindow(const Model& model, int op_index, const Window& w) {
+  if (WindowFitsInt32(w.in_h, w.filter_h, w.stride_h, w.dilation_h) &&
+      WindowFitsInt32(w.in_w, w.filter_w, w.stride_w, w.dilation_w)) {
+    return OkStatus();
+  }
+  return Unsupported(model, op_index,
+                     fmt::format("input {}x{}, filter {}x{}, stride {}x{}, dilation {}x{}: an "
+                                 "extent, stride, dilation or dilated filter extent is above 2^29",
+                                 w.in_h, w.in_w, w.filter_h, w.filter_w, w.stride_h, w.stride_w,
+                                 w.dilation_h, w.dilation_w));
+}
+
 bool IsQuantized8(DataType type) { return type == DataType::kInt8 || type == DataType::kUInt8; }
 
 Status CheckArity(const Model& model, int op_index, size_t min_inputs, size_t num_outputs) {

@@ -92,11 +92,9 @@ StatusOr<std::unique_ptr<Kernel>> PrepareDepthwiseConv(const Model& model, int o
   if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1) {
     return Malformed(model, op_index, "strides and dilations must be positive");
   }
-  if (!WindowFitsInt32(p.in_h, p.filter_h, o.stride_h, o.dilation_h) ||
-      !WindowFitsInt32(p.in_w, p.filter_w, o.stride_w, o.dilation_w)) {
-    return Unsupported(model, op_index,
-                       "an input extent, stride, dilation or dilated filter extent is above 2^29");
-  }
+  SEGPIPE_RETURN_IF_ERROR(CheckWindow(model, op_index, {p.in_h, p.in_w, p.filter_h, p.filter_w,
+                                                         o.stride_h, o.stride_w, o.dilation_h,
+                                                         o.dilation_w}));
   p.stride_h = o.stride_h;
   p.stride_w = o.stride_w;
   p.dilation_h = o.dilation_h;

@@ -81,10 +81,8 @@ StatusOr<std::unique_ptr<Kernel>> PreparePool(const Model& model, int op_index) 
   p.filter_w = o.filter_w;
   p.stride_h = o.stride_h;
   p.stride_w = o.stride_w;
-  if (!WindowFitsInt32(p.in_h, p.filter_h, p.stride_h, 1) ||
-      !WindowFitsInt32(p.in_w, p.filter_w, p.stride_w, 1)) {
-    return Unsupported(model, op_index, "an input extent, stride or filter extent is above 2^29");
-  }
+  SEGPIPE_RETURN_IF_ERROR(CheckWindow(model, op_index, {p.in_h, p.in_w, p.filter_h, p.filter_w,
+                                                         p.stride_h, p.stride_w, 1, 1}));
   p.out_h = ConvOutputSize(o.padding, p.in_h, p.filter_h, p.stride_h, 1);
   p.out_w = ConvOutputSize(o.padding, p.in_w, p.filter_w, p.stride_w, 1);
   if (output.shape != std::vector<int32_t>{p.batches, p.out_h, p.out_w, p.channels}) {

@@ -30,6 +30,13 @@ Status Unsupported(const Model& model, int op_index, std::string_view what);
 // InvalidArgumentError("op 3 (CONV_2D): <what>"): the model itself is inconsistent.
 Status Malformed(const Model& model, int op_index, std::string_view what);
 
+// Unsupported unless both spatial windows pass WindowFitsInt32 (kernel.h); the message gives the
+// op's extents so that a user sees which value is out of range.
+struct Window {
+  int32_t in_h, in_w, filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+};
+Status CheckWindow(const Model& model, int op_index, const Window& w);
+
 // Per-tensor quantization parameters of an 8-bit tensor.
 struct QuantParams {
   float scale = 1.0f;
