@@ -1,6 +1,8 @@
 // `segpipe plan MODEL --devices edgetpu:4 [--strategy S] [--objective O] [--profile P]
-//  [--compare] [--json] [-o PLAN.json]`: choose how to split a model over devices and show the
-// split, per-segment memory and stage time, the objective and how many profiles it took.
+//  [--hosts FILE] [--compare] [--json] [-o PLAN.json]`: choose how to split a model over devices
+// and show the split, per-segment memory and stage time, the objective and how many profiles it
+// took. With devices on stage hosts (`cpu:1@10.0.0.2:7070`) it also shows the links the frames
+// cross, as the hosts file gives them or, without one, as the default link assumes them.
 // `--compare` runs every strategy on the same model side by side (and, with --pipeline-batch,
 // times each chosen split as a whole pipeline in the same run).
 #include <fmt/format.h>
@@ -19,6 +21,7 @@
 #include "segpipe/api/internal/profiler_factory.h"
 #include "segpipe/core/internal/file_io.h"
 #include "segpipe/device/internal/edgetpu_compiler.h"
+#include "segpipe/device/internal/network_model.h"
 #include "segpipe/partition/internal/model_profiler.h"
 #include "segpipe/partition/internal/plan_file.h"
 #include "segpipe/partition/internal/planner.h"
@@ -38,6 +41,7 @@ struct PlanFlags {
   std::string profile = "model";
   std::string host_profile = "native";
   std::string strategies;  // --compare subset
+  std::string hosts;       // --hosts: the links between the coordinator and stage hosts
   int batch = 50;
   int64_t max_partitions = 100000;
   double diff_threshold_ms = 0.001;
@@ -69,9 +73,11 @@ Status CheckFlagCombination(const PlanFlags& flags) {
         cmd, "--strategy", "--compare runs every strategy (choose some with --strategies)"));
   }
   if (!flags.output.empty())
-    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(flags.output, "-o", {flags.model_path}));
+    SEGPIPE_RETURN_IF_ERROR(
+        CheckOutputIsNotAnInput(flags.output, "-o", {flags.model_path, flags.hosts}));
   if (!flags.svg.empty())
-    SEGPIPE_RETURN_IF_ERROR(CheckOutputIsNotAnInput(flags.svg, "--svg", {flags.model_path}));
+    SEGPIPE_RETURN_IF_ERROR(
+        CheckOutputIsNotAnInput(flags.svg, "--svg", {flags.model_path, flags.hosts}));
   return OkStatus();
 }
 
@@ -116,14 +122,47 @@ void PrintAutoTable(const Plan& plan, const std::string& first_device) {
   std::printf("\n");
 }
 
-void PrintPlan(const Model& model, const Plan& plan) {
+// The links of a plan whose devices are on stage hosts, and where their figures come from.
+void PrintLinks(const Plan& plan, const std::string& hosts_file) {
+  if (plan.links.empty()) return;
+  const LinkModel d = DefaultLink();
+  if (hosts_file.empty()) {
+    std::printf("links (assumed, not measured: without --hosts each is taken to be %g ms one way "
+                "and %g Mbit/s):\n",
+                d.latency_ms, d.bandwidth_mbit_s);
+  } else {
+    const bool assumed = std::any_of(plan.links.begin(), plan.links.end(),
+                                     [&](const PlanLink& l) { return l.source == d.source; });
+    std::printf("links (from %s%s):\n", hosts_file.c_str(),
+                assumed ? fmt::format("; '{}': not in it, assumed {:g} ms and {:g} Mbit/s",
+                                      d.source, d.latency_ms, d.bandwidth_mbit_s)
+                              .c_str()
+                        : "");
+  }
+  std::printf("  %-22s %-22s %12s %10s %12s  %s\n", "from", "to", "bytes", "wire ms",
+              "transfer ms", "source");
+  for (const PlanLink& l : plan.links)
+    std::printf("  %-22s %-22s %12lld %10.4f %12.4f  %s\n", l.from.c_str(),
+                ("-> " + l.to).c_str(), static_cast<long long>(l.bytes), l.wire_ms,
+                l.transfer_ms, l.source.c_str());
+  std::printf("  (wire time bounds the period; transfer time, latency included, adds to the "
+              "latency)\n");
+}
+
+void PrintPlan(const Model& model, const Plan& plan, const std::string& hosts_file) {
   const std::vector<int> ends = CutCandidates(model);
   if (!plan.auto_options.empty())
     PrintAutoTable(plan, std::string(DeviceKindName(plan.partition.segments.front().device.kind)));
   std::printf("strategy %s: %s\n", std::string(StrategyName(plan.strategy)).c_str(),
               FormatLayers(plan.partition, ends).c_str());
-  std::printf("  %-4s %-8s %-10s %-12s %10s %10s %10s\n", "seg", "layers", "ops", "device",
-              "on-chip", "off-chip", "stage ms");
+  // Devices on stage hosts have long names ("edgetpu:0@10.0.0.2:7070 x2"): widen the column
+  // for them only, so that plans over local devices print as they always have.
+  int device_width = 12;
+  for (const Segment& s : plan.partition.segments)
+    if (!s.device.host.empty())
+      device_width = std::max(device_width, static_cast<int>(DeviceName(s.device).size()) + 5);
+  std::printf("  %-4s %-8s %-10s %-*s %10s %10s %10s\n", "seg", "layers", "ops", device_width,
+              "device", "on-chip", "off-chip", "stage ms");
   for (size_t k = 0; k < plan.segments.size(); ++k) {
     const Segment& s = plan.partition.segments[k];
     const SegmentProfile& p = plan.segments[k];
@@ -131,11 +170,15 @@ void PrintPlan(const Model& model, const Plan& plan) {
     if (s.replicas > 1) device += fmt::format(" x{}", s.replicas);
     // On-chip and off-chip bytes are Edge TPU parameter placement; a CPU stage has neither.
     const bool tpu = IsEdgeTpu(s.device.kind);
-    std::printf("  %-4zu %-8s %-10s %-12s %10s %10s %10.4f\n", k + 1, LayerRange(ends, s).c_str(),
-                fmt::format("{}-{}", s.first_op, s.last_op).c_str(), device.c_str(),
+    std::printf("  %-4zu %-8s %-10s %-*s %10s %10s %10.4f\n", k + 1, LayerRange(ends, s).c_str(),
+                fmt::format("{}-{}", s.first_op, s.last_op).c_str(), device_width, device.c_str(),
                 tpu ? FormatCompilerBytes(p.on_chip_bytes).c_str() : "-",
                 tpu ? FormatCompilerBytes(p.off_chip_bytes).c_str() : "-", p.stage_ms);
   }
+  PrintLinks(plan, hosts_file);
+  if (plan.replication_off_for_hosts)
+    std::printf("replication: off, the devices are on stage hosts (auto does not replicate a "
+                "stage across hosts)\n");
   if (plan.objective.kind == Objective::Kind::kLatency) {
     std::printf("objective latency: %.4f ms for one input through the empty pipeline (period "
                 "%.4f ms, %.1f inferences/s)\n",
@@ -241,6 +284,10 @@ Status RunCompare(const Model& model, const PlanFlags& flags, PlanOptions option
     std::printf("\n");
   }
   for (const std::string& e : errors) std::printf("refused: %s\n", e.c_str());
+  if (std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return !p.links.empty(); }))
+    std::printf("times include the links between stage hosts (%s); plan one strategy to list "
+                "them\n",
+                flags.hosts.empty() ? "assumed, no --hosts" : flags.hosts.c_str());
   return OkStatus();
 }
 
@@ -259,6 +306,16 @@ Status Run(const PlanFlags& flags) {
   options.coral.step = flags.step;
   options.allow_replication = !flags.no_replication;
   options.on_chip_only = flags.on_chip_only;
+  if (!flags.hosts.empty()) {
+    std::vector<DeviceSpec> specs;
+    for (const StageDevice& d : options.devices) specs.push_back({d.kind, d.host});
+    if (!HasRemoteDevices(specs))
+      return InvalidArgumentError(fmt::format(
+          "--hosts gives the links to stage hosts, and no device of '{}' has one; name them "
+          "as KIND:COUNT@HOST:PORT, e.g. --devices cpu:1@10.0.0.2:7070,edgetpu:2@10.0.0.3:7070",
+          flags.devices));
+    SEGPIPE_ASSIGN_OR_RETURN(options.network, LoadHostsFile(flags.hosts));
+  }
   if (flags.compare) return RunCompare(model, flags, options);
 
   // Measured profiles (--profile measure, CPU stages) and exhaustive searches take seconds.
@@ -295,7 +352,7 @@ Status Run(const PlanFlags& flags) {
   } else {
     std::printf("%s: %d ops, %d layers; devices %s; profile %s\n", flags.model_path.c_str(),
                 num_ops, plan.num_layers, flags.devices.c_str(), plan.profile.c_str());
-    PrintPlan(model, plan);
+    PrintPlan(model, plan, flags.hosts);
   }
   if (!flags.output.empty()) {
     SEGPIPE_RETURN_IF_ERROR(WriteFileAtomically(flags.output, j.dump(2) + "\n"));
@@ -317,8 +374,14 @@ void RegisterPlan(CLI::App& app, Action* action) {
       "plan", "Choose how to split a model over devices (and compare the partitioners)");
   cmd->add_option("model", flags->model_path, "quantized .tflite model")->required();
   cmd->add_option("--devices", flags->devices,
-                  "devices in stage order: edgetpu:4, edgetpu-usb:2, cpu:1,edgetpu:3")
+                  "devices in stage order: edgetpu:4, edgetpu-usb:2, cpu:1,edgetpu:3; "
+                  "KIND:COUNT@HOST:PORT puts devices on a stage host")
       ->capture_default_str();
+  cmd->add_option("--hosts", flags->hosts,
+                  fmt::format("stage hosts: the links between them and this process (a "
+                              "`segpipe probe -o` file), which the plan counts and lists; "
+                              "without it every link is assumed to be {:g} ms and {:g} Mbit/s",
+                              DefaultLink().latency_ms, DefaultLink().bandwidth_mbit_s));
   cmd->add_option("--strategy", flags->strategy,
                   "uniform | params | exhaustive | coral | optimal | auto")
       ->capture_default_str();

@@ -17,6 +17,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "UNAVAILABLE";
     case StatusCode::kWriteFailed:
       return "WRITE_FAILED";
+    case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
     case StatusCode::kInternal: return "INTERNAL";
   }
   return "UNKNOWN";
@@ -36,6 +37,7 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kUnavailable: return 10;
     case StatusCode::kWriteFailed:
       return 73;  // sysexits.h EX_CANTCREAT, beside INTERNAL's 70
+    case StatusCode::kUnauthenticated: return 11;
     case StatusCode::kInternal: return 70;
   }
   return 70;

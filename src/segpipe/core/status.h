@@ -27,6 +27,7 @@ enum class StatusCode : int {
   kDeadlineExceeded,    // a bounded wait ran out
   kUnavailable,         // a device failed
   kWriteFailed,         // an output file could not be written (folder, permissions, full disk)
+  kUnauthenticated,     // a stage host refused the call's token
   kInternal,            // an invariant broke that is not the user's fault
 };
 
@@ -65,6 +66,7 @@ inline Status CancelledError(std::string m) { return {StatusCode::kCancelled, st
 inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status WriteFailedError(std::string m) { return {StatusCode::kWriteFailed, std::move(m)}; }
+inline Status UnauthenticatedError(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);

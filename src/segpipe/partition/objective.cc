@@ -49,7 +49,15 @@ PipelineTime ObjectivePipelineTime(const Objective& objective, std::span<const d
 
 double ObjectiveValue(const Objective& objective, std::span<const double> stage_ms,
                       std::span<const int> replicas) {
-  const PipelineTime t = ObjectivePipelineTime(objective, stage_ms, replicas);
+  return ObjectiveValueOf(objective, ObjectivePipelineTime(objective, stage_ms, replicas));
+}
+
+double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms,
+                          std::span<const int> replicas) {
+  return TimePerInferenceOf(objective, ObjectivePipelineTime(objective, stage_ms, replicas));
+}
+
+double ObjectiveValueOf(const Objective& objective, const PipelineTime& t) {
   switch (objective.kind) {
     case Objective::Kind::kThroughput:
       return t.period;
@@ -61,9 +69,8 @@ double ObjectiveValue(const Objective& objective, std::span<const double> stage_
   return t.period;
 }
 
-double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms,
-                          std::span<const int> replicas) {
-  const double value = ObjectiveValue(objective, stage_ms, replicas);
+double TimePerInferenceOf(const Objective& objective, const PipelineTime& time) {
+  const double value = ObjectiveValueOf(objective, time);
   return objective.kind == Objective::Kind::kBatch ? value / objective.batch_size : value;
 }
 

@@ -9,16 +9,25 @@
 namespace segpipe {
 
 std::string DeviceName(const StageDevice& device) {
-  return fmt::format("{}:{}", DeviceKindName(device.kind), device.index);
+  std::string name = fmt::format("{}:{}", DeviceKindName(device.kind), device.index);
+  if (!device.host.empty()) name += "@" + device.host;
+  return name;
 }
 
-StatusOr<StageDevice> ParseDeviceName(std::string_view text) {
+StatusOr<StageDevice> ParseDeviceName(std::string_view full) {
+  std::string_view text = full, host;
+  if (const size_t at = full.find('@'); at != std::string_view::npos) {
+    text = full.substr(0, at);
+    host = full.substr(at + 1);
+    if (Status s = CheckHostAddress(host); !s.ok())
+      return InvalidArgumentError(fmt::format("device '{}': {}", full, s.message()));
+  }
   const size_t colon = text.find(':');
   StatusOr<DeviceKind> kind = ParseDeviceKind(text.substr(0, colon));
   if (!kind.ok())
     return InvalidArgumentError(fmt::format("device '{}': {}; expected KIND:INDEX, e.g. edgetpu:0",
                                             text, kind.status().message()));
-  StageDevice device{*kind, 0};
+  StageDevice device{*kind, 0, std::string(host)};
   if (colon != std::string_view::npos) {
     std::string_view n = text.substr(colon + 1);
     auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), device.index);
@@ -31,17 +40,18 @@ StatusOr<StageDevice> ParseDeviceName(std::string_view text) {
 }
 
 StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text) {
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(text));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceSpec> specs, ParseDevices(text));
   std::vector<StageDevice> devices;
   int next_index[kNumDeviceKinds] = {};
-  for (DeviceKind kind : kinds) devices.push_back({kind, next_index[static_cast<int>(kind)]++});
+  for (const DeviceSpec& d : specs)
+    devices.push_back({d.kind, next_index[static_cast<int>(d.kind)]++, d.host});
   return devices;
 }
 
 std::string FormatStageDevices(std::span<const StageDevice> devices) {
-  std::vector<DeviceKind> kinds;
-  for (const StageDevice& d : devices) kinds.push_back(d.kind);
-  return FormatDeviceList(kinds);
+  std::vector<DeviceSpec> specs;
+  for (const StageDevice& d : devices) specs.push_back({d.kind, d.host});
+  return FormatDevices(specs);
 }
 
 int Partition::num_devices() const {

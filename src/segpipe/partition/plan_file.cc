@@ -70,6 +70,21 @@ nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
                       {"chosen", o.chosen}});
     j["auto_options"] = std::move(rows);
   }
+  // Informational, like the times: a plan is loaded from its segments, whose devices carry
+  // their hosts.
+  if (!plan.links.empty()) {
+    nlohmann::json links = nlohmann::json::array();
+    for (const PlanLink& l : plan.links)
+      links.push_back({{"from", l.from},
+                       {"to", l.to},
+                       {"after_stage", l.after_stage},
+                       {"bytes", l.bytes},
+                       {"wire_ms", l.wire_ms},
+                       {"transfer_ms", l.transfer_ms},
+                       {"source", l.source}});
+    j["links"] = std::move(links);
+  }
+  if (plan.replication_off_for_hosts) j["replication_off_for_hosts"] = true;
   return j;
 }
 

@@ -35,6 +35,37 @@ TEST(PlanFileTest, RoundTripsThroughAFile) {
   std::filesystem::remove(path);
 }
 
+TEST(PlanFileTest, RoundTripsStageHosts) {
+  Plan plan = SamplePlan();
+  plan.partition.segments[0].device.host = "10.0.0.2:7070";
+  plan.partition.segments[1].device.host = "[::1]:7071";
+  plan.links = {{"coordinator", "10.0.0.2:7070", 0, 100, 0.001, 0.201, "default"}};
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "segpipe_plan_file_hosts_test.json").string();
+  ASSERT_TRUE(SavePlanFile(path, plan, 9).ok());
+  auto loaded = LoadPlanFile(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->partition, plan.partition);
+  EXPECT_EQ(loaded->partition.segments[0].device.host, "10.0.0.2:7070");
+  EXPECT_EQ(loaded->partition.segments[1].device.host, "[::1]:7071");
+  const nlohmann::json j = PlanToJson(plan, 9);
+  EXPECT_EQ(j["devices"], "cpu:1@10.0.0.2:7070,edgetpu:2@[::1]:7071");
+  EXPECT_EQ(j["segments"][0]["device"], "cpu:0@10.0.0.2:7070");
+  ASSERT_EQ(j["links"].size(), 1u);
+  EXPECT_EQ(j["links"][0]["to"], "10.0.0.2:7070");
+  EXPECT_EQ(j["links"][0]["bytes"], 100);
+  // A bad host is refused naming it.
+  std::string text = j.dump();
+  const std::string good = "\"cpu:0@10.0.0.2:7070\"";
+  const size_t at = text.find(good);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, good.size(), "\"cpu:0@10.0.0.2:99999\"");
+  auto bad = ParsePlanJson(text);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("99999"), std::string::npos) << bad.status().message();
+}
+
 TEST(PlanFileTest, JsonHasTheDocumentedKeys) {
   nlohmann::json j = PlanToJson(SamplePlan(), 9);
   for (const char* key : {"strategy", "segments", "time_per_inference_ms", "profiles_taken"})

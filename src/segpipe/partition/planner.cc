@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -18,12 +21,64 @@ namespace {
 constexpr Strategy kAll[] = {Strategy::kUniform, Strategy::kParams,  Strategy::kCoral,
                              Strategy::kExhaustive, Strategy::kOptimal, Strategy::kAuto};
 
+// Where a device's stage runs: its stage host, or the coordinator (this process).
+std::string_view EndpointOf(const StageDevice& device) {
+  return device.host.empty() ? kCoordinator : std::string_view(device.host);
+}
+
+bool AnyHost(std::span<const StageDevice> devices) {
+  return std::any_of(devices.begin(), devices.end(),
+                     [](const StageDevice& d) { return !d.host.empty(); });
+}
+
+int64_t TensorBytes(const Model& model, std::span<const int32_t> tensors) {
+  int64_t bytes = 0;
+  for (int32_t t : tensors) bytes += model.tensor(t).num_bytes();
+  return bytes;
+}
+
+// Bytes of one frame across the cut after each op of `last_ops`: the tensors live there, which
+// is what the pipeline forwards over that edge.
+std::vector<int64_t> LiveBytesAfter(const Model& model, std::span<const int> last_ops) {
+  std::vector<int64_t> bytes;
+  for (const std::vector<int32_t>& live : SegmentBoundaries(model, last_ops))
+    bytes.push_back(TensorBytes(model, live));
+  return bytes;
+}
+
+// Latency and period of stages with these times and the links between them: each link's wire
+// time bounds the period, its transfer time adds to one input's latency.
+PipelineTime TimeWithLinks(const Objective& objective, std::span<const double> stage_ms,
+                           std::span<const int> replicas, std::span<const PlanLink> links) {
+  PipelineTime time = ObjectivePipelineTime(objective, stage_ms, replicas);
+  for (const PlanLink& link : links) {
+    time.period = std::max(time.period, link.wire_ms);
+    time.latency += link.transfer_ms;
+  }
+  return time;
+}
+
 // The context every strategy works in: the model's cut candidates and a cost function over them.
 struct Search {
   const Model& model;
   SegmentProfiler& profiler;
   std::vector<int> unit_ends;  // last op of each unit
   bool on_chip_only = false;   // a segment that streams weights costs +inf
+  // Set when some device has a stage host: the links then take part in every cost. Null for an
+  // all-local device list, whose links are all free, so its costs are the stage times exactly.
+  const NetworkModel* network = nullptr;
+  Objective::Kind objective_kind = Objective::Kind::kThroughput;
+  std::vector<int64_t> cut_bytes;  // network only: bytes live after each unit
+  int64_t input_bytes = 0;         // network only: the model's inputs, into stage 0
+  int64_t output_bytes = 0;        // network only: the model's outputs, out of the last stage
+
+  void SetNetwork(const NetworkModel& net, Objective::Kind kind) {
+    network = &net;
+    objective_kind = kind;
+    cut_bytes = LiveBytesAfter(model, unit_ends);
+    input_bytes = TensorBytes(model, model.inputs);
+    output_bytes = TensorBytes(model, model.outputs);
+  }
 
   int num_units() const { return static_cast<int>(unit_ends.size()); }
   int first_op(int unit) const { return unit == 0 ? 0 : unit_ends[unit - 1] + 1; }
@@ -36,10 +91,59 @@ struct Search {
     return p.stage_ms;
   }
 
+  // A stage's cost with one of its links folded in (planner.h): a link's wire time bounds the
+  // period (throughput, batch), its transfer time adds to the latency.
+  double WithLink(double stage_ms, const LinkModel& link, int64_t bytes) const {
+    if (objective_kind == Objective::Kind::kLatency)
+      return stage_ms + static_cast<double>(link.TransferNs(bytes)) * 1e-6;
+    return std::max(stage_ms, static_cast<double>(link.WireNs(bytes)) * 1e-6);
+  }
+
+  // Stage k of a split over `devices` (one stage each) costs its stage time with the link out of
+  // it (to stage k + 1, or to the coordinator after the last) and, for stage 0, the link into it.
   SegmentCostFn CostOn(std::span<const StageDevice> devices) {
-    return [this, devices](int first, int last, int stage) -> StatusOr<double> {
-      return Cost(first, last, devices[stage]);
+    if (network == nullptr)
+      return [this, devices](int first, int last, int stage) -> StatusOr<double> {
+        return Cost(first, last, devices[stage]);
+      };
+    // The links depend only on the stage, so each is looked up once, not per segment.
+    const int s = static_cast<int>(devices.size());
+    LinkModel in = network->Between(kCoordinator, EndpointOf(devices[0]));
+    std::vector<LinkModel> out;
+    for (int k = 0; k < s; ++k)
+      out.push_back(network->Between(EndpointOf(devices[k]),
+                                     k + 1 < s ? EndpointOf(devices[k + 1]) : kCoordinator));
+    return [this, devices, s, in = std::move(in), out = std::move(out)](
+               int first, int last, int stage) -> StatusOr<double> {
+      SEGPIPE_ASSIGN_OR_RETURN(double t, Cost(first, last, devices[stage]));
+      t = WithLink(t, out[stage], stage + 1 == s ? output_bytes : cut_bytes[last]);
+      if (stage == 0) t = WithLink(t, in, input_bytes);
+      return t;
     };
+  }
+
+  // The links a partition's frames cross between two different endpoints, in frame order; none
+  // without a network.
+  std::vector<PlanLink> Links(const Partition& p) const {
+    std::vector<PlanLink> links;
+    if (network == nullptr || p.segments.empty()) return links;
+    std::vector<int> last_ops;
+    for (const Segment& seg : p.segments) last_ops.push_back(seg.last_op);
+    const std::vector<int64_t> live = LiveBytesAfter(model, last_ops);
+    auto add = [&](std::string_view from, std::string_view to, int after_stage, int64_t bytes) {
+      if (from == to) return;
+      const LinkModel link = network->Between(from, to);
+      links.push_back({std::string(from), std::string(to), after_stage, bytes,
+                       static_cast<double>(link.WireNs(bytes)) * 1e-6,
+                       static_cast<double>(link.TransferNs(bytes)) * 1e-6, link.source});
+    };
+    add(kCoordinator, EndpointOf(p.segments[0].device), 0, input_bytes);
+    const size_t s = p.segments.size();
+    for (size_t k = 0; k < s; ++k)
+      add(EndpointOf(p.segments[k].device),
+          k + 1 < s ? EndpointOf(p.segments[k + 1].device) : kCoordinator,
+          static_cast<int>(k + 1), k + 1 < s ? live[k] : output_bytes);
+    return links;
   }
 };
 
@@ -178,9 +282,10 @@ StatusOr<AutoOption> MakeOption(Search& search, const Objective& objective, Part
   option.devices_used = devices_used;
   option.replicated = partition.num_devices() > static_cast<int>(partition.segments.size());
   option.layout = FormatLayers(partition, search.unit_ends);
-  const std::vector<int> replicas = Replicas(partition);
-  option.time_per_inference_ms = TimePerInferenceMs(objective, t, replicas);
-  option.throughput_per_s = 1000.0 / ObjectivePipelineTime(objective, t, replicas).period;
+  const PipelineTime time =
+      TimeWithLinks(objective, t, Replicas(partition), search.Links(partition));
+  option.time_per_inference_ms = TimePerInferenceOf(objective, time);
+  option.throughput_per_s = 1000.0 / time.period;
   option.partition = std::move(partition);
   return option;
 }
@@ -202,11 +307,13 @@ StatusOr<Chosen> AutoChoose(Search& search, const PlanOptions& options) {
                    PartitionFromUnits(search.unit_ends, split.last_unit, devices), d));
     rows.push_back(std::move(row));
   }
-  // Replication needs interchangeable devices and serves only the period, not latency.
+  // Replication needs interchangeable devices and serves only the period, not latency. Not
+  // across stage hosts either: a stage's replicas would sit behind links of their own, which the
+  // replicated search does not cost (MakePlan reports that it was left out).
   const bool same_kind = std::all_of(devices.begin(), devices.end(), [&](const StageDevice& d) {
     return d.kind == devices[0].kind;
   });
-  if (options.allow_replication && same_kind &&
+  if (options.allow_replication && same_kind && search.network == nullptr &&
       options.objective.kind != Objective::Kind::kLatency) {
     auto cost = [&](int first, int last) -> StatusOr<double> {
       return search.Cost(first, last, devices[0]);
@@ -291,6 +398,7 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   if (model.ops.empty()) return InvalidArgumentError("the model has no ops to partition");
   if (options.devices.empty()) return InvalidArgumentError("no devices to plan for (--devices)");
   Search search{model, profiler, CutCandidates(model), options.on_chip_only};
+  if (AnyHost(options.devices)) search.SetNetwork(options.network, options.objective.kind);
   if (options.on_chip_only) {
     for (const StageDevice& d : options.devices)
       if (!IsEdgeTpu(d.kind))
@@ -318,6 +426,8 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
   plan.partition = std::move(chosen.partition);
   plan.pipeline_time_ms = chosen.pipeline_time_ms;
   plan.auto_options = std::move(chosen.auto_options);
+  plan.replication_off_for_hosts = options.strategy == Strategy::kAuto &&
+                                   options.allow_replication && search.network != nullptr;
   std::vector<double> t;
   for (const Segment& s : plan.partition.segments) {
     SEGPIPE_ASSIGN_OR_RETURN(SegmentProfile p, profiler.Profile(s.first_op, s.last_op, s.device));
@@ -331,10 +441,11 @@ StatusOr<Plan> MakePlan(const Model& model, SegmentProfiler& profiler, const Pla
     plan.segments.push_back(p);
     t.push_back(p.stage_ms);
   }
-  const std::vector<int> replicas = Replicas(plan.partition);
-  plan.objective_value = ObjectiveValue(effective.objective, t, replicas);
-  plan.time_per_inference_ms = TimePerInferenceMs(effective.objective, t, replicas);
-  const PipelineTime pipeline_time = ObjectivePipelineTime(effective.objective, t, replicas);
+  plan.links = search.Links(plan.partition);
+  const PipelineTime pipeline_time =
+      TimeWithLinks(effective.objective, t, Replicas(plan.partition), plan.links);
+  plan.objective_value = ObjectiveValueOf(effective.objective, pipeline_time);
+  plan.time_per_inference_ms = TimePerInferenceOf(effective.objective, pipeline_time);
   plan.period_ms = pipeline_time.period;
   plan.latency_ms = pipeline_time.latency;
   plan.profiles_taken = profiler.profiles_taken() - profiles_before;

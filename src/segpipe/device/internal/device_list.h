@@ -5,9 +5,11 @@
 //                            ParseDeviceList("cpu:1,edgetpu:2,edgetpu-usb:1"));
 //   EdgeTpuSpec usb = SpecForDevice(EdgeTpuSpec{}, DeviceKind::kEdgeTpuUsb);
 //
-// A list is comma-separated `kind[:count]` items (count 1 when omitted), used in that order:
-// "edgetpu:4", "cpu:2", "cpu,edgetpu,edgetpu", "cpu:1,edgetpu:2,edgetpu-usb:1". At most
-// kMaxDevices devices in all: one limit for planning and running.
+// A list is comma-separated `kind[:count][@HOST:PORT]` items (count 1 when omitted), used in that
+// order: "edgetpu:4", "cpu:2", "cpu,edgetpu,edgetpu", "cpu:1,edgetpu:2,edgetpu-usb:1". A device
+// with `@HOST:PORT` is served by the stage host (`segpipe serve`) listening there:
+// "cpu:1@10.0.0.2:7070,edgetpu:2@10.0.0.3:7070". At most kMaxDevices devices in all: one limit
+// for planning and running.
 #ifndef SEGPIPE_DEVICE_INTERNAL_DEVICE_LIST_H_
 #define SEGPIPE_DEVICE_INTERNAL_DEVICE_LIST_H_
 
@@ -40,11 +42,28 @@ EdgeTpuLink LinkOf(DeviceKind kind);  // kPcie for edgetpu (and cpu), kUsb for e
 // either link; a USB device's invocations cross the USB link: WithLink).
 EdgeTpuSpec SpecForDevice(const EdgeTpuSpec& base, DeviceKind kind);
 
+// One device of a list: its kind, and the stage host serving it ("HOST:PORT"; empty: this
+// process).
+struct DeviceSpec {
+  DeviceKind kind = DeviceKind::kCpu;
+  std::string host;
+  bool operator==(const DeviceSpec&) const = default;
+};
+
 // Parses a device list (see the top of this file). Fails with INVALID_ARGUMENT and a one-line
 // message naming the list and the bad item.
+StatusOr<std::vector<DeviceSpec>> ParseDevices(std::string_view text);
+// The kinds of a device list, in order (its hosts, if any, are in ParseDevices).
 StatusOr<std::vector<DeviceKind>> ParseDeviceList(std::string_view text);
 // The shortest list that parses back to `kinds`: runs of one kind as "kind:count".
 std::string FormatDeviceList(std::span<const DeviceKind> kinds);
+// Likewise with hosts: "cpu:1@10.0.0.2:7070,edgetpu:2".
+std::string FormatDevices(std::span<const DeviceSpec> devices);
+bool HasRemoteDevices(std::span<const DeviceSpec> devices);
+
+// Checks a stage host address "HOST:PORT" (a name, an IPv4 address or a bracketed IPv6 address,
+// and a port from 1 to 65535; 0 too with `allow_any_port`, for an address to listen on).
+Status CheckHostAddress(std::string_view address, bool allow_any_port = false);
 
 }  // namespace segpipe
 

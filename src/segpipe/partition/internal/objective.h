@@ -55,6 +55,11 @@ double ObjectiveValue(const Objective& objective, std::span<const double> stage_
 double TimePerInferenceMs(const Objective& objective, std::span<const double> stage_ms,
                           std::span<const int> replicas = {});
 
+// The same two from a pipeline's latency and period, for times that are more than stage times
+// (the planner adds the links between stage hosts).
+double ObjectiveValueOf(const Objective& objective, const PipelineTime& time);
+double TimePerInferenceOf(const Objective& objective, const PipelineTime& time);
+
 }  // namespace segpipe
 
 #endif  // SEGPIPE_PARTITION_INTERNAL_OBJECTIVE_H_

@@ -26,17 +26,20 @@ struct StageDevice {
   using Kind = DeviceKind;
   Kind kind = Kind::kEdgeTpu;
   int index = 0;
+  std::string host;  // the stage host serving it ("HOST:PORT"), empty for this process
   bool operator==(const StageDevice&) const = default;
 };
 
-std::string DeviceName(const StageDevice& device);  // "edgetpu:0", "cpu:1", "edgetpu-usb:0"
+// "edgetpu:0", "cpu:1", "edgetpu-usb:0", "cpu:0@10.0.0.2:7070"
+std::string DeviceName(const StageDevice& device);
 StatusOr<StageDevice> ParseDeviceName(std::string_view text);  // inverse of DeviceName
 
 // A device list (ParseDeviceList, the one parser: "edgetpu:4", "cpu:1,edgetpu:3",
 // "edgetpu-usb:2") with each device numbered among those of its kind. Stages use the devices in
 // this order.
 StatusOr<std::vector<StageDevice>> ParseStageDevices(std::string_view text);
-std::string FormatStageDevices(std::span<const StageDevice> devices);  // "edgetpu:4"
+// "edgetpu:4", "cpu:1@10.0.0.2:7070,cpu:1@10.0.0.3:7070"
+std::string FormatStageDevices(std::span<const StageDevice> devices);
 
 struct Segment {
   int first_op = 0;

@@ -8,6 +8,10 @@
 //                  "on_chip_bytes": 4268032, "off_chip_bytes": 0, "stage_ms": 0.52}, ...],
 //    "time_per_inference_ms": 0.61, "profiles_taken": 15, ...}
 //
+// A device on a stage host names it ("cpu:0@10.0.0.2:7070"), and such a plan lists the links
+// between endpoints: "links": [{"from": "coordinator", "to": "10.0.0.2:7070", "after_stage": 0,
+// "bytes": 150528, "wire_ms": 1.28, "transfer_ms": 1.48, "source": "hosts file"}, ...].
+//
 // Only `num_ops` and the segments' `first_op`, `last_op`, `device` and `replicas` are needed to
 // load a plan; the rest documents how it was chosen. `model_sha256` (the SHA-256 of the model
 // file's bytes) binds the plan to its model: CheckPlanMatchesModelFile refuses a plan used with
