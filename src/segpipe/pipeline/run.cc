@@ -136,6 +136,98 @@ StatusOr<std::vector<std::vector<uint8_t>>> SegmentedCpuOutputs(
   return outputs;
 }
 
+
+// What a pipeline on stage hosts may not do (yet), checked before anything is built.
+Status CheckRemoteConfig(const RunConfig& config, std::span<const DeviceSpec> devices,
+                         std::span<const int> replicas) {
+  for (const DeviceSpec& d : devices)
+    if (d.host.empty())
+      return InvalidArgumentError(fmt::format(
+          "devices '{}' mix devices of this process with stage hosts; serve the local ones too "
+          "(segpipe serve --listen 127.0.0.1:PORT) and name them @127.0.0.1:PORT",
+          config.devices));
+  for (int r : replicas)
+    if (r != 1)
+      return InvalidArgumentError("replicated stages do not run on stage hosts (yet); give each "
+                                  "stage one device");
+  if (config.pace_scale != 1)
+    return InvalidArgumentError("the pace scale applies to in-process pipelines only");
+  if (config.trace)
+    return InvalidArgumentError("--trace records in-process pipelines only");
+  if (!config.simulate && !config.remote)
+    return FailedPreconditionError(
+        "this build runs no pipeline on stage hosts (the remote transport is not linked in)");
+  return OkStatus();
+}
+
+// The links a pipeline's frames cross between endpoints (kCoordinator, then each stage's host,
+// then kCoordinator): edge e of `plan` goes from endpoint e to endpoint e + 1. Edges within one
+// endpoint cross no link.
+std::vector<LinkReport> CrossedLinks(const PipelinePlan& plan,
+                                     std::span<const std::string> stage_hosts,
+                                     const NetworkModel& network, std::vector<int>* edge_of_link) {
+  std::vector<LinkReport> links;
+  const size_t num_stages = stage_hosts.size();
+  for (size_t e = 0; e <= num_stages; ++e) {
+    const std::string from = e == 0 ? std::string(kCoordinator) : stage_hosts[e - 1];
+    const std::string to = e == num_stages ? std::string(kCoordinator) : stage_hosts[e];
+    if (from == to) continue;
+    const LinkModel link = network.Between(from, to);
+    const int64_t bytes = plan.edges[e].live_bytes();
+    links.push_back(LinkReport{from, to, bytes, static_cast<double>(link.WireNs(bytes)) / 1e6,
+                               static_cast<double>(link.TransferNs(bytes)) / 1e6, link.source});
+    if (edge_of_link != nullptr) edge_of_link->push_back(static_cast<int>(e));
+  }
+  return links;
+}
+
+// The simulator's stages of a pipeline on stage hosts: each stage's phases with the host
+// resources of its own host (hosts do not share a lock or a host link), and before each crossed
+// edge a link stage: the wire time on the link's own resource (frames share the wire), then the
+// latency, which frames in flight overlap (one replica per frame the sender may have in flight:
+// the receiver's queue capacity, plus the one it is reading). `position` gets each stage's index.
+SimConfig RemoteSimConfig(const std::vector<SimStage>& stages,
+                          std::span<const std::string> stage_hosts,
+                          std::span<const LinkReport> links, std::span<const int> edge_of_link,
+                          const SimConfig& base, std::vector<int>* position) {
+  SimConfig sim = base;
+  sim.stages.clear();
+  std::vector<std::string> hosts;
+  auto host_index = [&](const std::string& h) {
+    auto it = std::find(hosts.begin(), hosts.end(), h);
+    if (it != hosts.end()) return static_cast<int>(it - hosts.begin());
+    hosts.push_back(h);
+    return static_cast<int>(hosts.size() - 1);
+  };
+  for (const std::string& h : stage_hosts) host_index(h);
+  const int first_link_resource = 2 * static_cast<int>(hosts.size());
+  sim.num_resources = first_link_resource + static_cast<int>(links.size());
+  size_t next_link = 0;
+  auto add_link = [&](size_t edge) {
+    if (next_link >= links.size() || static_cast<size_t>(edge_of_link[next_link]) != edge) return;
+    const LinkReport& l = links[next_link];
+    SimStage link;
+    link.phases.push_back(SimPhase{std::llround(l.wire_ms * 1e6),
+                                   first_link_resource + static_cast<int>(next_link)});
+    link.phases.push_back(SimPhase{std::llround((l.transfer_ms - l.wire_ms) * 1e6), -1});
+    link.replicas = base.queue_capacity + 1;
+    sim.stages.push_back(std::move(link));
+    ++next_link;
+  };
+  for (size_t i = 0; i < stages.size(); ++i) {
+    add_link(i);
+    SimStage stage = stages[i];
+    const int h = host_index(stage_hosts[i]);
+    for (SimPhase& p : stage.phases)
+      if (p.resource == kHostWorkResource || p.resource == kHostLinkResource)
+        p.resource += 2 * h;
+    position->push_back(static_cast<int>(sim.stages.size()));
+    sim.stages.push_back(std::move(stage));
+  }
+  add_link(stages.size());
+  return sim;
+}
+
 }  // namespace
 
 std::vector<std::vector<uint8_t>> RandomModelInputs(const Model& model, uint64_t seed,
@@ -147,12 +239,16 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   if (config.batch < 1) return InvalidArgumentError("batch must be >= 1");
   if (config.queue_capacity < 1) return InvalidArgumentError("queue capacity must be >= 1");
   if (!(config.pace_scale >= 1)) return InvalidArgumentError("pace scale must be >= 1");
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceSpec> specs, ParseDevices(config.devices));
+  std::vector<DeviceKind> kinds;
+  for (const DeviceSpec& d : specs) kinds.push_back(d.kind);
+  const bool remote = HasRemoteDevices(specs);
   SEGPIPE_ASSIGN_OR_RETURN(HostProfile host, HostProfileByName(config.host_profile));
   const double scale = config.pace_scale;
   host.startup_ns *= scale;
   SEGPIPE_ASSIGN_OR_RETURN(SplitSpec split, ParseSplitSpec(config.split));
   SEGPIPE_ASSIGN_OR_RETURN(std::vector<int> replicas, StageReplicas(config, kinds));
+  if (remote) SEGPIPE_RETURN_IF_ERROR(CheckRemoteConfig(config, specs, replicas));
   if (scale != 1 && std::find(kinds.begin(), kinds.end(), DeviceKind::kCpu) != kinds.end())
     return InvalidArgumentError("the pace scale stretches modelled Edge TPU stages only");
   const int num_stages = static_cast<int>(replicas.size());
@@ -190,9 +286,11 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
   report.host_profile = host.name;
   report.queue_all_inputs = config.queue_all_inputs;
   std::vector<int> last_ops;
+  std::vector<std::string> stage_hosts;
   int num_cpu = 0;
   size_t next_device = 0;
   for (int i = 0; i < num_stages; ++i) {
+    stage_hosts.push_back(specs[next_device].host);
     CompiledSegment& seg = compiled.segments[static_cast<size_t>(i)];
     // Same chip, same placement; a USB stage's invocations cross the USB link.
     if (kinds[next_device] == DeviceKind::kEdgeTpuUsb)
@@ -214,6 +312,11 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
       num_cpu += st.replicas;
     }
     report.stages.push_back(st);
+  }
+  std::vector<int> edge_of_link;
+  if (remote) {
+    SEGPIPE_ASSIGN_OR_RETURN(PipelinePlan plan, MakePipelinePlan(model, last_ops));
+    report.links = CrossedLinks(plan, stage_hosts, config.network, &edge_of_link);
   }
   // Every stage's phases, from the one phase builder (CPU stages: measured for the simulator).
   std::vector<SimStage> sim_stages;
@@ -241,14 +344,23 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
 
   if (config.simulate) {
     SimConfig sim = PipelineSimConfig(sim_stages, host, config.queue_capacity);
+    // Where each stage sits among the simulator's stages (links come between them).
+    std::vector<int> position;
+    if (remote) {
+      sim = RemoteSimConfig(sim_stages, stage_hosts, report.links, edge_of_link, sim, &position);
+    } else {
+      for (int i = 0; i < num_stages; ++i) position.push_back(i);
+    }
     for (int i = 0; i < num_stages; ++i) {
       StageReport& st = report.stages[static_cast<size_t>(i)];
       st.device = st.kind != DeviceKind::kCpu
                       ? fmt::format("{} (modelled)", DeviceKindName(st.kind))
                       : std::string("cpu (measured)");
       if (st.replicas > 1) st.device += fmt::format(" x{}", st.replicas);
+      if (remote) st.device += " @" + stage_hosts[static_cast<size_t>(i)];
       st.service_ms =
-          static_cast<double>(sim.stages[static_cast<size_t>(i)].service_ns()) / 1e6 / scale;
+          static_cast<double>(sim.stages[static_cast<size_t>(position[i])].service_ns()) / 1e6 /
+          scale;
     }
     SEGPIPE_ASSIGN_OR_RETURN(SimResult r, config.queue_all_inputs
                                               ? SimulateBatch(sim, config.batch, trace.get())
@@ -258,7 +370,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     FillLatencies(report, r.latency_p50_ns, r.latency_p90_ns, r.latency_p99_ns, r.latency_max_ns,
                   scale);
     for (size_t i = 0; i < report.stages.size(); ++i)
-      report.stages[i].utilisation = r.stage_utilisation[i];
+      report.stages[i].utilisation = r.stage_utilisation[static_cast<size_t>(position[i])];
     if (trace) report.trace_json = trace->ToChromeJson(stage_names, replicas);
     // The timing stands on its own: a model with an op the CPU cannot run (an Edge TPU-only
     // custom op, say) is still simulated, without outputs, and says why.
@@ -274,36 +386,55 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     return report;
   }
 
-  // Pin CPU devices one per core when they fit; on a smaller machine let the scheduler share.
-  const bool pin = num_cpu <= AvailableCores();
-  auto host_lock = std::make_shared<SharedResource>();
-  auto host_link = config.shared_host_link ? std::make_shared<SharedResource>() : nullptr;
-  std::vector<std::unique_ptr<Device>> devices;
-  int cpu_index = 0;
-  for (int i = 0; i < num_stages; ++i) {
-    const StageReport& st = report.stages[static_cast<size_t>(i)];
-    for (int r = 0; r < st.replicas; ++r) {
-      if (st.kind == DeviceKind::kCpu) {
-        devices.push_back(
-            std::make_unique<CpuDevice>(CpuDeviceOptions{.core = pin ? cpu_index : -1}));
-        ++cpu_index;
-      } else {
-        EdgeTpuDeviceOptions o;
-        o.phases = PacedPhasesFor(sim_stages[static_cast<size_t>(i)], host_lock, host_link);
-        if (config.edgetpu_compute) o.compute = std::make_unique<CpuDevice>();
-        devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
+  std::unique_ptr<StreamPipeline> pipeline;
+  Pipeline* local = nullptr;  // the in-process pipeline, when it is one
+  if (remote) {
+    RemoteRunRequest request;
+    request.model = &model;
+    request.queue_capacity = config.queue_capacity;
+    request.input_capacity = config.queue_all_inputs ? config.batch : 0;
+    request.edgetpu_compute = config.edgetpu_compute;
+    for (int i = 0; i < num_stages; ++i) {
+      const StageReport& st = report.stages[static_cast<size_t>(i)];
+      request.stages.push_back(RemoteStage{st.first_op, st.last_op, st.kind,
+                                           stage_hosts[static_cast<size_t>(i)],
+                                           sim_stages[static_cast<size_t>(i)].phases});
+    }
+    SEGPIPE_ASSIGN_OR_RETURN(pipeline, config.remote(request));
+  } else {
+    // Pin CPU devices one per core when they fit; on a smaller machine let the scheduler share.
+    const bool pin = num_cpu <= AvailableCores();
+    auto host_lock = std::make_shared<SharedResource>();
+    auto host_link = config.shared_host_link ? std::make_shared<SharedResource>() : nullptr;
+    std::vector<std::unique_ptr<Device>> devices;
+    int cpu_index = 0;
+    for (int i = 0; i < num_stages; ++i) {
+      const StageReport& st = report.stages[static_cast<size_t>(i)];
+      for (int r = 0; r < st.replicas; ++r) {
+        if (st.kind == DeviceKind::kCpu) {
+          devices.push_back(
+              std::make_unique<CpuDevice>(CpuDeviceOptions{.core = pin ? cpu_index : -1}));
+          ++cpu_index;
+        } else {
+          EdgeTpuDeviceOptions o;
+          o.phases = PacedPhasesFor(sim_stages[static_cast<size_t>(i)], host_lock, host_link);
+          if (config.edgetpu_compute) o.compute = std::make_unique<CpuDevice>();
+          devices.push_back(std::make_unique<EdgeTpuDevice>(std::move(o)));
+        }
       }
     }
+    PipelineOptions options;
+    options.queue_capacity = config.queue_capacity;
+    options.replicas = replicas;
+    options.trace = trace.get();
+    // Queue-all: the whole batch waits in the first queue. Streaming: the first queue holds
+    // queue_capacity inputs like every other.
+    if (config.queue_all_inputs) options.input_capacity = config.batch;
+    SEGPIPE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> created,
+                             Pipeline::Create(model, last_ops, std::move(devices), options));
+    local = created.get();
+    pipeline = std::move(created);
   }
-  PipelineOptions options;
-  options.queue_capacity = config.queue_capacity;
-  options.replicas = replicas;
-  options.trace = trace.get();
-  // Queue-all: the whole batch waits in the first queue. Streaming: the first queue holds
-  // queue_capacity inputs like every other.
-  if (config.queue_all_inputs) options.input_capacity = config.batch;
-  SEGPIPE_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                           Pipeline::Create(model, last_ops, std::move(devices), options));
   std::vector<std::vector<uint8_t>> input = first_input;
   std::vector<std::span<const uint8_t>> in_spans(input.begin(), input.end());
   std::vector<std::vector<uint8_t>> outputs;
@@ -368,17 +499,20 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
                 stats.latency_max_ns, scale);
   for (int i = 0; i < num_stages; ++i) {
     StageReport& st = report.stages[static_cast<size_t>(i)];
+    if (static_cast<size_t>(i) >= stats.stages.size()) continue;
     const StageStats& ss = stats.stages[static_cast<size_t>(i)];
-    Device& device = pipeline->device(i);
     st.device = ss.device;
     st.utilisation = static_cast<double>(ss.busy_ns) / (wall_ns * st.replicas);
-    if (std::optional<int64_t> modelled = device.modelled_service_ns()) {
+    std::optional<int64_t> modelled;
+    if (local != nullptr) modelled = local->device(i).modelled_service_ns();
+    if (modelled) {
       st.service_ms = static_cast<double>(*modelled) / 1e6 / scale;
     } else if (ss.count > 0) {
       st.service_ms = static_cast<double>(ss.busy_ns) / static_cast<double>(ss.count) / 1e6;
     }
-    for (int r = 0; r < pipeline->num_replicas(i); ++r)
-      if (auto* tpu = dynamic_cast<EdgeTpuDevice*>(&pipeline->device(i, r)))
+    if (local == nullptr) continue;
+    for (int r = 0; r < local->num_replicas(i); ++r)
+      if (auto* tpu = dynamic_cast<EdgeTpuDevice*>(&local->device(i, r)))
         report.pacing_max_error_ns =
             std::max(report.pacing_max_error_ns, tpu->pacing_stats().max_error_ns);
   }
@@ -395,8 +529,9 @@ StatusOr<RunConfig> RunConfigForPlan(const LoadedPlan& plan, const Model& model,
   int devices = 0;
   for (const Segment& s : plan.partition.segments) {
     for (int r = 0; r < s.replicas; ++r)
-      base.devices += fmt::format("{}{}", base.devices.empty() ? "" : ",",
-                                  DeviceKindName(s.device.kind));
+      base.devices += fmt::format("{}{}{}{}", base.devices.empty() ? "" : ",",
+                                  DeviceKindName(s.device.kind), s.device.host.empty() ? "" : "@",
+                                  s.device.host);
     devices += s.replicas;
     base.replicas.push_back(s.replicas);
     replicated |= s.replicas > 1;
@@ -436,6 +571,10 @@ std::string FormatRunReport(const RunReport& report) {
   if (!report.simulated && report.pacing_max_error_ns > 0)
     out += fmt::format("worst Edge TPU pacing error: {:.1f} us\n",
                        static_cast<double>(report.pacing_max_error_ns) / 1e3);
+  for (const LinkReport& l : report.links)
+    out += fmt::format("link {} -> {}: {} bytes per frame, wire {:.3f} ms, transfer {:.3f} ms "
+                       "({})\n",
+                       l.from, l.to, l.bytes, l.wire_ms, l.transfer_ms, l.source);
   return out;
 }
 

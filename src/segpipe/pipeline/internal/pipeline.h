@@ -48,6 +48,7 @@
 #include "segpipe/model/model.h"
 #include "segpipe/pipeline/internal/bounded_queue.h"
 #include "segpipe/pipeline/internal/plan.h"
+#include "segpipe/pipeline/internal/stream_pipeline.h"
 #include "segpipe/pipeline/internal/trace.h"
 
 namespace segpipe {
@@ -64,31 +65,7 @@ struct PipelineOptions {
   PipelineTrace* trace = nullptr;
 };
 
-struct StageStats {
-  std::string device;
-  int first_op = 0, last_op = 0;
-  int replicas = 1;
-  int64_t count = 0;               // inputs this stage handled (computed or passed on failed)
-  int64_t busy_ns = 0;             // inside Device::Invoke (and forwarding copies), all replicas
-  int64_t wait_input_ns = 0;       // waiting for the previous stage
-  int64_t blocked_output_ns = 0;   // waiting for room downstream
-};
-
-struct PipelineStats {
-  std::vector<StageStats> stages;
-  int64_t completed = 0;     // results produced (ok)
-  int64_t failed = 0;        // inputs that came out with the error
-  int64_t elapsed_ns = 0;    // first accepted input to last result
-  double throughput_per_s = 0;
-  int64_t latency_p50_ns = 0, latency_p90_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
-};
-
-struct PopResult {
-  int64_t sequence = 0;
-  Status status;  // ok: the outputs were written; otherwise the pipeline's first error
-};
-
-class Pipeline {
+class Pipeline final : public StreamPipeline {
  public:
   // Builds the plan and prepares every device (on this thread). `last_ops` as in
   // MakePipelinePlan; devices.size() must equal the number of stages, or the sum of
@@ -102,19 +79,19 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   // Starts the stage threads. Once.
-  Status Start();
+  Status Start() override;
 
   // Copies one input (model inputs in Model::inputs order, exact byte sizes) into the pipeline;
   // blocks while the input queue is full. Returns the error once the pipeline failed, and
   // FailedPrecondition after CloseInput/Stop. On ok the input is accepted: Pop returns it.
-  Status Push(std::span<const std::span<const uint8_t>> inputs);
+  Status Push(std::span<const std::span<const uint8_t>> inputs) override;
 
   // End of stream: once the accepted inputs drain, Pop returns nullopt and the threads exit.
-  void CloseInput();
+  void CloseInput() override;
 
   // Next result in input order; writes the model outputs (Model::outputs order) when ok.
   // nullopt at end of stream (or after Stop).
-  std::optional<PopResult> Pop(std::span<const std::span<uint8_t>> outputs);
+  std::optional<PopResult> Pop(std::span<const std::span<uint8_t>> outputs) override;
 
   // Runs a whole batch from the calling thread: pushes inputs[i] and pops into outputs[i],
   // interleaving so it never deadlocks whatever the capacities. statuses[i] gets each result.
@@ -126,11 +103,11 @@ class Pipeline {
 
   // Closes the input, discards results not yet popped, joins the threads. Returns the first
   // device error, if any.
-  Status Finish();
+  Status Finish() override;
   // Aborts: closes every queue, cancels every device, joins. Idempotent.
-  void Stop();
+  void Stop() override;
 
-  PipelineStats Stats() const;
+  PipelineStats Stats() const override;
   Status first_error() const;
   int num_stages() const { return static_cast<int>(stages_.size()); }
   const PipelinePlan& plan() const { return plan_; }

@@ -40,8 +40,10 @@
 #include "segpipe/device/internal/device_list.h"
 #include "segpipe/device/internal/edgetpu_device.h"
 #include "segpipe/device/internal/edgetpu_model.h"
+#include "segpipe/device/internal/network_model.h"
 #include "segpipe/model/model.h"
 #include "segpipe/partition/internal/plan_file.h"
+#include "segpipe/pipeline/internal/stream_pipeline.h"
 #include "segpipe/pipeline/sim/internal/simulator.h"
 
 namespace segpipe {
@@ -74,6 +76,20 @@ struct RunConfig {
   // run insensitive to scheduling noise (the CI agreement test); the runtime's own hand-off
   // cost is not modelled and so not stretched. Must be >= 1.
   double pace_scale = 1;
+  // Devices with a stage host (`cpu:1@HOST:PORT`): a threaded run goes through this factory (the
+  // remote layer's coordinator); a simulated one adds the links of `network` between endpoints.
+  RemotePipelineFactory remote;
+  NetworkModel network;
+};
+
+// One link a remote pipeline's frames cross: coordinator -> first host, host -> host,
+// last host -> coordinator.
+struct LinkReport {
+  std::string from, to;
+  int64_t bytes = 0;        // one frame: the tensors live at that cut
+  double wire_ms = 0;       // bytes / bandwidth: the most frames per second the link carries
+  double transfer_ms = 0;   // latency + wire time
+  std::string source;       // where the link's figures come from (LinkModel::source)
 };
 
 struct StageReport {
@@ -106,6 +122,7 @@ struct RunReport {
   std::vector<std::vector<uint8_t>> first_outputs;
   // Why first_outputs is empty, when a simulated run could not compute them on the CPU.
   std::string outputs_note;
+  std::vector<LinkReport> links;     // remote pipelines only
 };
 
 // Input `index` of a batch of random inputs: the same bytes for a given model, seed and index
