@@ -419,17 +419,19 @@ TEST_F(CliBadInputTest, CmykJpegIsUnsupported) {
 }
 
 // Row 9: flags a pipeline would ignore are refused with the reason (--show and --input apply:
-// cli_feedback_test).
+// cli_feedback_test; --repeat gives a pipeline's number of inputs, as --batch does).
 TEST_F(CliBadInputTest, PipelineRefusesSingleModelFlags) {
   for (const std::vector<std::string>& extra : {std::vector<std::string>{"--kernels", "reference"},
-                                                {"--threads", "4"},
-                                                {"--repeat", "7"}}) {
+                                                {"--threads", "4"}}) {
     std::vector<std::string> args = {"run", kSmallModel, "--devices", "cpu:2"};
     args.insert(args.end(), extra.begin(), extra.end());
     SCOPED_TRACE(extra[0]);
     ExpectOneLineError(Run(args), StatusCode::kInvalidArgument,
                        {extra[0], "has no effect here", "--devices"});
   }
+  ExpectOneLineError(
+      Run({"run", kSmallModel, "--devices", "cpu:2", "--repeat", "7", "--batch", "5"}),
+      StatusCode::kInvalidArgument, {"--repeat and --batch", "drop one"});
 }
 
 // Row 11: the per-device column says what it is.

@@ -24,6 +24,8 @@ void RegisterCompile(CLI::App& app, Action* action);
 void RegisterCalibrate(CLI::App& app, Action* action);
 void RegisterPaper(CLI::App& app, Action* action);
 void RegisterPlan(CLI::App& app, Action* action);
+// `serve` and `probe` (pipelines across hosts; builds with SEGPIPE_BUILD_REMOTE).
+void RegisterServe(CLI::App& app, Action* action);
 
 }  // namespace segpipe::cli
 

@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
   segpipe::cli::RegisterCalibrate(app, &action);
   segpipe::cli::RegisterPlan(app, &action);
   segpipe::cli::RegisterPaper(app, &action);
+#if SEGPIPE_WITH_REMOTE
+  segpipe::cli::RegisterServe(app, &action);
+#endif
   segpipe::cli::RegisterHelp(app, &action);
 
   if (segpipe::Status known = segpipe::cli::CheckSubcommandNames(app, argc, argv); !known.ok())

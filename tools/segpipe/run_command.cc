@@ -29,6 +29,10 @@
 #include "segpipe/pipeline/internal/profilers.h"
 #include "segpipe/pipeline/internal/run.h"
 #include "segpipe/tflite/internal/reader.h"
+#include "segpipe/core/internal/sha256.h"
+#if SEGPIPE_WITH_REMOTE
+#include "segpipe/remote/internal/remote_pipeline.h"
+#endif
 
 namespace segpipe::cli {
 namespace {
@@ -54,6 +58,8 @@ struct RunFlags {
   std::string plan_path;  // --plan: devices and split from a `segpipe plan -o` file
   bool queue_all = false;
   std::string trace_path;
+  // Stage hosts (devices KIND:N@HOST:PORT).
+  std::string token_file, tls_ca, hosts_file;
   const CLI::App* cmd = nullptr;  // which flags were given
 };
 
@@ -95,8 +101,8 @@ Status CheckFlagCombination(const RunFlags& flags) {
   if (!flags.input_paths.empty() && cmd.count("--seed") > 0)
     return InvalidArgumentError("--seed makes random inputs and --input gives them; drop one");
   if (!pipeline) {
-    for (const char* flag :
-         {"--split", "--batch", "--host-profile", "--simulate", "--compute", "--queue-capacity"})
+    for (const char* flag : {"--split", "--batch", "--host-profile", "--simulate", "--compute",
+                             "--queue-capacity", "--token-file", "--tls-ca", "--hosts"})
       SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
           cmd, flag,
           "it applies to pipelines; add --devices (e.g. --devices edgetpu:2) or --plan"));
@@ -105,8 +111,11 @@ Status CheckFlagCombination(const RunFlags& flags) {
   const char* why_single =
       "a pipeline times --batch inputs with the fast kernels, one thread per stage; drop it, or "
       "drop --devices to run the whole model";
-  for (const char* flag : {"--kernels", "--threads", "--repeat"})
+  for (const char* flag : {"--kernels", "--threads"})
     SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, flag, why_single));
+  if (cmd.count("--repeat") > 0 && cmd.count("--batch") > 0)
+    return InvalidArgumentError(
+        "--repeat and --batch both give a pipeline's number of inputs; drop one");
   if (!flags.plan_path.empty()) {
     SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--devices", "--plan fixes the devices; drop one"));
     SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(cmd, "--split", "--plan fixes the split; drop one"));
@@ -162,6 +171,14 @@ std::string OutputLine(int index, const Tensor& t, const nlohmann::json& o) {
                      fmt::join(shown, " "), more ? " ..." : "");
 }
 
+// One digest of all outputs together (SHA-256 of their bytes in the model's order): the one value
+// to compare between a whole-model run and a pipelined one, in process or across hosts.
+std::string OutputsDigest(std::span<const std::span<const uint8_t>> outputs) {
+  std::vector<uint8_t> all;
+  for (std::span<const uint8_t> o : outputs) all.insert(all.end(), o.begin(), o.end());
+  return Sha256Hex(all);
+}
+
 Status RunSingleModel(const RunFlags& flags) {
   if (flags.repeat < 1) return InvalidArgumentError("--repeat must be at least 1");
   SEGPIPE_ASSIGN_OR_RETURN(Model model, ReadTfliteFile(flags.model_path));
@@ -209,6 +226,9 @@ Status RunSingleModel(const RunFlags& flags) {
     j["throughput_per_s"] = latency.median_ms > 0 ? 1e3 / latency.median_ms : 0.0;
     j["gops"] = gops;
     j["outputs"] = outputs;
+    std::vector<std::span<const uint8_t>> bytes;
+    for (int o = 0; o < exec->num_outputs(); ++o) bytes.push_back(exec->output(o));
+    j["outputs_digest"] = OutputsDigest(bytes);
     std::printf("%s\n", j.dump(2).c_str());
     return OkStatus();
   }
@@ -222,6 +242,39 @@ Status RunSingleModel(const RunFlags& flags) {
               latency.min_ms, latency.median_ms, latency.p99_ms);
   std::printf("%.3f GMACs per inference, %.2f GOPS at the median\n", static_cast<double>(macs) / 1e9, gops);
   return OkStatus();
+}
+
+// Stage hosts: the token and TLS roots of a threaded run's calls, and the links the simulator and
+// the report use (--hosts, else the default link).
+Status ConfigureStageHosts(const RunFlags& flags, RunConfig& config) {
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceSpec> specs, ParseDevices(config.devices));
+  if (!HasRemoteDevices(specs)) {
+    for (const char* flag : {"--token-file", "--tls-ca", "--hosts"})
+      SEGPIPE_RETURN_IF_ERROR(RejectIfGiven(
+          *flags.cmd, flag, "it applies to devices on stage hosts (e.g. cpu:1@10.0.0.2:7070)"));
+    return OkStatus();
+  }
+  if (!flags.hosts_file.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(config.network, LoadHostsFile(flags.hosts_file));
+  }
+  if (flags.simulate) return OkStatus();
+#if SEGPIPE_WITH_REMOTE
+  if (flags.token_file.empty())
+    return InvalidArgumentError(
+        "devices on stage hosts need --token-file (the file the hosts were started with)");
+  remote::CoordinatorOptions options;
+  SEGPIPE_ASSIGN_OR_RETURN(options.security.token, remote::ReadTokenFile(flags.token_file));
+  if (!flags.tls_ca.empty()) {
+    SEGPIPE_ASSIGN_OR_RETURN(options.security.tls_ca_pem,
+                             remote::ReadPemFile(flags.tls_ca, "TLS CA certificates"));
+  }
+  config.remote = remote::RemotePipelineFactoryFor(options);
+  return OkStatus();
+#else
+  return FailedPreconditionError(
+      "this segpipe was built without stage hosts (SEGPIPE_BUILD_REMOTE=OFF); --simulate still "
+      "models them");
+#endif
 }
 
 // The model as a pipeline on --devices: per-stage table and batch timing (threaded or simulated).
@@ -240,7 +293,9 @@ Status RunPipelineModel(const RunFlags& flags) {
     if (!planned.ok()) return planned.status().WithContext(flags.plan_path);
     config = *std::move(planned);
   }
-  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceKind> kinds, ParseDeviceList(config.devices));
+  SEGPIPE_ASSIGN_OR_RETURN(std::vector<DeviceSpec> specs, ParseDevices(config.devices));
+  std::vector<DeviceKind> kinds;
+  for (const DeviceSpec& d : specs) kinds.push_back(d.kind);
   const bool all_cpu =
       std::all_of(kinds.begin(), kinds.end(), [](DeviceKind k) { return k == DeviceKind::kCpu; });
   if (all_cpu && flags.plan_path.empty() && flags.cmd->count("--split") == 0) {
@@ -256,14 +311,16 @@ Status RunPipelineModel(const RunFlags& flags) {
           config.split, split.cut_after_layers.size() + 1, config.devices, kinds.size(),
           kinds.size() - 1));
   }
-  const int cpu_stages = static_cast<int>(std::count(kinds.begin(), kinds.end(), DeviceKind::kCpu));
+  int cpu_stages = 0;  // on this machine
+  for (const DeviceSpec& d : specs) cpu_stages += d.kind == DeviceKind::kCpu && d.host.empty();
   const unsigned cores = std::thread::hardware_concurrency();
   if (!flags.simulate && cores > 0 && cpu_stages > static_cast<int>(cores))
     std::fprintf(stderr,
                  "segpipe: note: %d CPU stages on %u cores: stages share cores, so their times "
                  "are not those of separate devices\n",
                  cpu_stages, cores);
-  config.batch = flags.batch;
+  config.batch = flags.cmd->count("--repeat") > 0 ? flags.repeat : flags.batch;
+  SEGPIPE_RETURN_IF_ERROR(ConfigureStageHosts(flags, config));
   config.host_profile = flags.host_profile;
   config.simulate = flags.simulate;
   config.edgetpu_compute = flags.compute;
@@ -296,6 +353,9 @@ Status RunPipelineModel(const RunFlags& flags) {
       j["outputs_note"] = not_computed;
     } else {
       j["outputs"] = outputs;
+      std::vector<std::span<const uint8_t>> bytes(report.first_outputs.begin(),
+                                                  report.first_outputs.end());
+      j["outputs_digest"] = OutputsDigest(bytes);
       j["outputs_of"] =
           report.simulated ? "the first input, through the segments on the CPU" : "the first input";
     }
@@ -316,6 +376,11 @@ Status RunPipelineModel(const RunFlags& flags) {
       std::printf(
           "%s",
           OutputLine(static_cast<int>(j), model.tensor(model.outputs[j]), outputs[j]).c_str());
+    if (!report.first_outputs.empty()) {
+      std::vector<std::span<const uint8_t>> bytes(report.first_outputs.begin(),
+                                                  report.first_outputs.end());
+      std::printf("outputs digest %s\n", OutputsDigest(bytes).c_str());
+    }
   }
   return OkStatus();
 }
@@ -333,7 +398,9 @@ void RegisterRun(CLI::App& app, Action* action) {
   auto* random = cmd->add_flag("--random", flags->random, "random input bytes (the default)");
   input->excludes(random);
   cmd->add_option("--seed", flags->seed, "seed of --random inputs")->capture_default_str();
-  cmd->add_option("--repeat", flags->repeat, "timed inferences after one warm-up")
+  cmd->add_option("--repeat", flags->repeat,
+                  "timed inferences after one warm-up (a pipeline: its number of inputs, as "
+                  "--batch)")
       ->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--threads", flags->threads, "threads of the fast kernels")
       ->check(CLI::Range(1, 256))->capture_default_str();
@@ -348,7 +415,8 @@ void RegisterRun(CLI::App& app, Action* action) {
                 "docs/json/run-pipeline.schema.json)");
   cmd->add_option("--devices", flags->devices,
                   "run as a pipeline, one segment per device: cpu:2, edgetpu:4, edgetpu-usb:2 or "
-                  "cpu:1,edgetpu:2,...");
+                  "cpu:1,edgetpu:2,...; KIND:N@HOST:PORT for devices of a stage host (segpipe "
+                  "serve), e.g. cpu:1@10.0.0.2:7070,cpu:1@10.0.0.3:7070");
   cmd->add_option(
          "--split", flags->split,
          "pipeline split in layers: params (parameter-balanced; 'default' is its deprecated "
@@ -377,6 +445,13 @@ void RegisterRun(CLI::App& app, Action* action) {
   cmd->add_option("--trace", flags->trace_path,
                   "pipeline: write the timeline as Chrome Trace Event JSON (Perfetto, "
                   "chrome://tracing)");
+  cmd->add_option("--token-file", flags->token_file,
+                  "stage hosts: the file holding their shared token (first line)");
+  cmd->add_option("--tls-ca", flags->tls_ca,
+                  "stage hosts: talk TLS, trusting the certificates in this PEM file");
+  cmd->add_option("--hosts", flags->hosts_file,
+                  "stage hosts: the links between them (a `segpipe probe -o` file), for "
+                  "--simulate and the link table");
   flags->cmd = cmd;
   cmd->callback([action, flags] {
     *action = [flags]() -> Status {
