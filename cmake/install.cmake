@@ -9,6 +9,9 @@ set(SEGPIPE_INSTALL_TARGETS
   segpipe_api segpipe_pipeline segpipe_partition segpipe_device_runtime segpipe_device segpipe_synth
   segpipe_exec
   segpipe_kernels segpipe_tflite segpipe_model segpipe_core segpipe_dnnl)
+if(SEGPIPE_BUILD_REMOTE)
+  list(APPEND SEGPIPE_INSTALL_TARGETS segpipe_remote)
+endif()
 install(TARGETS ${SEGPIPE_INSTALL_TARGETS} EXPORT segpipeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

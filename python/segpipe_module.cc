@@ -127,9 +127,12 @@ py::list NewOutputs(const Model& model, std::vector<std::span<uint8_t>>* spans) 
 // The Python runner: a C++ runner plus the context-manager protocol.
 class PyRunner {
  public:
-  PyRunner(const Model& model, const Plan& plan, int queue_size) {
+  PyRunner(const Model& model, const Plan& plan, int queue_size, const std::string& token,
+           const std::string& tls_ca_pem) {
     RunnerOptions options;
     options.queue_size = queue_size;
+    options.stage_host_token = token;
+    options.stage_host_tls_ca_pem = tls_ca_pem;
     py::gil_scoped_release release;
     runner_ = ValueOrThrow(PipelinedModelRunner::Create(model, plan, nullptr, options));
   }
@@ -253,6 +256,7 @@ void RegisterErrors(py::module_& m) {
       {StatusCode::kDeadlineExceeded, "DeadlineExceededError"},
       {StatusCode::kUnavailable, "UnavailableError"},
       {StatusCode::kWriteFailed, "WriteFailedError"},
+      {StatusCode::kUnauthenticated, "UnauthenticatedError"},
       {StatusCode::kInternal, "InternalError"},
   };
   ErrorClasses()[StatusCode::kOk] = base;
@@ -441,8 +445,12 @@ PYBIND11_MODULE(_segpipe, m) {
       "The image file (BMP, PNG, JPEG) as the model's first input: resized, channels converted.");
 
   py::class_<PyRunner>(m, "PipelinedModelRunner")
-      .def(py::init<const Model&, const Plan&, int>(), py::arg("model"), py::arg("plan"),
-           py::arg("queue_size") = 1)
+      .def(py::init<const Model&, const Plan&, int, const std::string&, const std::string&>(),
+           py::arg("model"), py::arg("plan"), py::arg("queue_size") = 1,
+           py::arg("stage_host_token") = "", py::arg("stage_host_tls_ca_pem") = "",
+           "Runs `plan` as a pipeline. A plan on stage hosts (devices `cpu:1@HOST:PORT`, "
+           "docs/distributed.md) needs the hosts' token, and for TLS the PEM text of the "
+           "certificates to trust.")
       .def("push", &PyRunner::Push, py::arg("inputs"),
            "Pushes one input (a list in model input order, or a dict by name); blocks while "
            "the pipeline is full.")

@@ -22,6 +22,7 @@ from ._segpipe import (  # noqa: F401
     DeadlineExceededError,
     UnavailableError,
     WriteFailedError,
+    UnauthenticatedError,
     InternalError,
     TensorInfo,
     Model,

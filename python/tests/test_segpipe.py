@@ -1,4 +1,5 @@
 """The segpipe Python module: models, plans, the pipelined runner and its failure semantics."""
+import subprocess
 import threading
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 
 import segpipe
 
-from conftest import SHARED, SMALL_MODEL
+from conftest import REPO, SHARED, SMALL_MODEL
 
 
 def random_input(model, seed):
@@ -38,7 +39,8 @@ def test_missing_model_raises_not_found():
 def test_error_classes_cover_every_status_code():
     names = ["InvalidArgumentError", "NotFoundError", "DataLossError", "UnimplementedError",
              "FailedPreconditionError", "ResourceExhaustedError", "CancelledError",
-             "DeadlineExceededError", "UnavailableError", "WriteFailedError", "InternalError"]
+             "DeadlineExceededError", "UnavailableError", "WriteFailedError",
+             "UnauthenticatedError", "InternalError"]
     for name in names:
         assert issubclass(getattr(segpipe, name), segpipe.Error)
 
@@ -152,3 +154,45 @@ def test_read_image_gives_the_model_input(model):
     assert x.shape == model.inputs[0].shape and x.dtype == np.uint8
     with pytest.raises(segpipe.NotFoundError):
         segpipe.read_image(model, "/nonexistent.bmp")
+
+
+def _serve(token_file, log):
+    """A `segpipe serve` on a free loopback port: (process, "127.0.0.1:PORT")."""
+    cli = REPO / "build" / "segpipe"
+    proc = subprocess.Popen([str(cli), "serve", "--listen", "127.0.0.1:0", "--token-file",
+                             str(token_file)], stdout=subprocess.PIPE, stderr=log, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("listening on "), line
+    return proc, line.split()[-1]
+
+
+@pytest.mark.skipif(not (REPO / "build" / "segpipe").exists(), reason="the CLI is not built")
+def test_runner_on_two_stage_hosts_matches_the_whole_model(model, tmp_path):
+    token = tmp_path / "token"
+    token.write_text("python-test-token\n")
+    with open(tmp_path / "hosts.log", "w") as log:
+        hosts = [_serve(token, log) for _ in range(2)]
+        try:
+            devices = ",".join(f"cpu:1@{address}" for _, address in hosts)
+            plan = segpipe.plan(model, devices=devices, strategy="uniform")
+            assert [s.device for s in plan.segments] == [f"cpu:0@{hosts[0][1]}",
+                                                         f"cpu:1@{hosts[1][1]}"]
+            inputs = [random_input(model, k) for k in range(3)]
+            with segpipe.PipelinedModelRunner(model, plan,
+                                              stage_host_token="python-test-token") as runner:
+                for x in inputs:
+                    runner.push(x)
+                runner.close()
+                results = []
+                while (out := runner.pop()) is not None:
+                    results.append(out)
+            assert len(results) == len(inputs)
+            for x, got in zip(inputs, results):
+                for g, w in zip(got, segpipe.run(model, x)):
+                    np.testing.assert_array_equal(g, w)
+            with pytest.raises(segpipe.UnauthenticatedError):
+                segpipe.PipelinedModelRunner(model, plan, stage_host_token="wrong")
+        finally:
+            for proc, _ in hosts:
+                proc.terminate()
+                assert proc.wait(timeout=30) == 0

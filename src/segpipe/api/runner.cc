@@ -11,6 +11,9 @@
 #include "segpipe/pipeline/internal/pipeline.h"
 #include "segpipe/pipeline/internal/run.h"
 #include "segpipe/pipeline/sim/internal/simulator.h"
+#if SEGPIPE_WITH_REMOTE
+#include "segpipe/remote/internal/remote_pipeline.h"
+#endif
 
 namespace segpipe::api {
 
@@ -93,8 +96,47 @@ DeviceFactory DefaultDeviceFactory(const Model& model, const Plan& plan,
 }
 
 struct PipelinedModelRunner::Impl {
-  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<StreamPipeline> pipeline;
+  int num_stages = 0;
 };
+
+namespace {
+
+// A plan whose devices are on stage hosts: the hosts prepare their own devices (CPU stages
+// compute, Edge TPU stages are paced to the plan's phases and compute the real outputs).
+StatusOr<std::unique_ptr<StreamPipeline>> CreateOnStageHosts(const Model& model, const Plan& plan,
+                                                             const RunnerOptions& options) {
+#if SEGPIPE_WITH_REMOTE
+  if (options.stage_host_token.empty())
+    return InvalidArgumentError(
+        "the plan's devices are on stage hosts: give RunnerOptions::stage_host_token");
+  FactoryState state(model, plan, options);
+  SEGPIPE_RETURN_IF_ERROR(state.Init());
+  RemoteRunRequest request;
+  request.model = &model.internal();
+  request.queue_capacity = options.queue_size;
+  request.edgetpu_compute = true;
+  const Partition& partition = plan.data().loaded.partition;
+  for (size_t i = 0; i < partition.segments.size(); ++i) {
+    const Segment& s = partition.segments[i];
+    if (s.device.host.empty())
+      return InvalidArgumentError(
+          "the plan mixes devices of this process with stage hosts; serve the local ones too");
+    if (s.replicas != 1)
+      return InvalidArgumentError("replicated stages do not run on stage hosts");
+    request.stages.push_back(
+        RemoteStage{s.first_op, s.last_op, s.device.kind, s.device.host, state.phases[i].phases});
+  }
+  remote::CoordinatorOptions coordinator;
+  coordinator.security = {options.stage_host_token, options.stage_host_tls_ca_pem};
+  return remote::CreateRemotePipeline(request, coordinator);
+#else
+  return FailedPreconditionError(
+      "this segpipe was built without stage hosts (SEGPIPE_BUILD_REMOTE=OFF)");
+#endif
+}
+
+}  // namespace
 
 PipelinedModelRunner::PipelinedModelRunner(Model model, std::unique_ptr<Impl> impl)
     : model_(std::move(model)), impl_(std::move(impl)) {}
@@ -105,8 +147,20 @@ StatusOr<std::unique_ptr<PipelinedModelRunner>> PipelinedModelRunner::Create(
     const Model& model, const Plan& plan, DeviceFactory factory, const RunnerOptions& options) {
   if (options.queue_size < 1) return InvalidArgumentError("queue size must be >= 1");
   SEGPIPE_RETURN_IF_ERROR(CheckPlanForModel(plan, model));
-  if (!factory) factory = DefaultDeviceFactory(model, plan, options);
   const Partition& partition = plan.data().loaded.partition;
+  bool on_hosts = false;
+  for (const Segment& s : partition.segments) on_hosts |= !s.device.host.empty();
+  if (on_hosts) {
+    if (factory)
+      return InvalidArgumentError("a device factory makes devices of this process; a plan on "
+                                  "stage hosts uses the hosts' devices");
+    auto impl = std::make_unique<Impl>();
+    impl->num_stages = static_cast<int>(partition.segments.size());
+    SEGPIPE_ASSIGN_OR_RETURN(impl->pipeline, CreateOnStageHosts(model, plan, options));
+    SEGPIPE_RETURN_IF_ERROR(impl->pipeline->Start());
+    return std::unique_ptr<PipelinedModelRunner>(new PipelinedModelRunner(model, std::move(impl)));
+  }
+  if (!factory) factory = DefaultDeviceFactory(model, plan, options);
   std::vector<std::unique_ptr<Device>> devices;
   PipelineOptions pipeline_options;
   pipeline_options.queue_capacity = options.queue_size;
@@ -127,6 +181,7 @@ StatusOr<std::unique_ptr<PipelinedModelRunner>> PipelinedModelRunner::Create(
     }
   }
   auto impl = std::make_unique<Impl>();
+  impl->num_stages = static_cast<int>(partition.segments.size());
   SEGPIPE_ASSIGN_OR_RETURN(impl->pipeline, Pipeline::Create(model.internal(), LastOps(partition),
                                                             std::move(devices), pipeline_options));
   SEGPIPE_RETURN_IF_ERROR(impl->pipeline->Start());
@@ -177,7 +232,7 @@ std::optional<RunnerResult> PipelinedModelRunner::Pop(std::vector<std::vector<ui
 
 Status PipelinedModelRunner::Finish() { return impl_->pipeline->Finish(); }
 
-int PipelinedModelRunner::num_stages() const { return impl_->pipeline->num_stages(); }
+int PipelinedModelRunner::num_stages() const { return impl_->num_stages; }
 
 RunnerStats PipelinedModelRunner::Stats() const {
   const PipelineStats s = impl_->pipeline->Stats();

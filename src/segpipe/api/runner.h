@@ -45,6 +45,10 @@ using DeviceFactory = std::function<StatusOr<std::unique_ptr<Device>>(const Devi
 struct RunnerOptions {
   int queue_size = 1;                   // inputs waiting between two stages
   std::string host_profile = "native";  // the default factory's paced Edge TPU host work
+  // Plans whose devices are on stage hosts (`cpu:1@HOST:PORT`, docs/distributed.md): the
+  // hosts' shared token, and for TLS the PEM certificates to trust (empty: plaintext).
+  std::string stage_host_token;
+  std::string stage_host_tls_ca_pem;
 };
 
 // CPU stages compute on a CPU core (pinned one per core when they fit); Edge TPU stages are
