@@ -137,7 +137,7 @@ echo "== building the fuzz targets in $build (clang, ASan + UBSan)"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DSEGPIPE_FUZZ=ON -DSEGPIPE_BUILD_PYTHON=OFF -DSEGPIPE_SANITIZE=address,undefined -DSEGPIPE_BUILD_BENCHMARKS=OFF \
-    -DCMAKE_UNITY_BUILD=ON >/dev/null
+    -DSEGPIPE_BUILD_REMOTE=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
 fi
 ninja -C "$build" -j "${SEGPIPE_JOBS:-2}" $targets make_fuzz_seeds
 

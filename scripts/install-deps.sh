@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-matplotlib
   pybind11-dev python3-dev python3-numpy python3-pytest python3-setuptools python3-pip
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  iproute2 openssl
   nodejs
 )
 missing=()

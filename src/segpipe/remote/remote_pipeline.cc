@@ -135,23 +135,26 @@ class RemotePipeline final : public StreamPipeline {
       at += b;
     }
     out_bytes_ = at;
+    OpenStreams();
     return OkStatus();
   }
 
-  Status Start() override {
+  void OpenStreams() {
     PrepareContext(collect_context_, options_.security, "");
     SessionRequest collect;
     collect.set_session(hops_.back().session);
     collect_ = hops_.back().stub->Collect(&collect_context_, collect);
     PrepareContext(stream_context_, options_.security, hops_.front().session);
     stream_ = hops_.front().stub->Stream(&stream_context_);
-    credits_ = std::max(request_.queue_capacity, request_.input_capacity);
-    credits_ = std::max<int64_t>(credits_, 1);
     // The first hop's queue takes queue_capacity frames; with input_capacity the coordinator
     // may queue more (the paper's batch timing), which gRPC buffers until the host takes them.
+    credits_ = std::max<int64_t>({request_.queue_capacity, request_.input_capacity, 1});
     out_frame_.mutable_data()->resize(static_cast<size_t>(in_bytes_));
-    return OkStatus();
   }
+
+  // The streams opened in Build: inputs may be pushed before Start (RunPipeline's producer and
+  // the paper's queued batch do).
+  Status Start() override { return OkStatus(); }
 
   Status Push(std::span<const std::span<const uint8_t>> inputs) override {
     if (Status s = first_error(); !s.ok()) return s;
@@ -164,7 +167,8 @@ class RemotePipeline final : public StreamPipeline {
         return first_error();
       }
       if (credit.error_code() != 0) {
-        RecordFailure(accepted_.load(), StatusFromWire(credit.error_code(), credit.error()));
+        RecordFailure(accepted_.load(),
+                      Diagnosed(StatusFromWire(credit.error_code(), credit.error())));
         return first_error();
       }
       credits_ += credit.frames();
@@ -305,9 +309,13 @@ class RemotePipeline final : public StreamPipeline {
   }
 
  private:
+  // The first error, saying from which input on there are no results.
   Status first_error() const {
     std::lock_guard lock(error_mu_);
-    return first_error_;
+    if (first_error_.ok() || first_error_.code() == StatusCode::kCancelled) return first_error_;
+    return Status(first_error_.code(),
+                  fmt::format("{}; inputs from sequence {} on have no result",
+                              first_error_.message(), failed_from_.load()));
   }
 
   // The first error explains every failure; later ones only move the first input without a
@@ -319,26 +327,27 @@ class RemotePipeline final : public StreamPipeline {
   }
 
   // A stream to `host` ended without its results: say which host fails to answer (the host of
-  // the stream may be fine, its neighbour dead), and from which input on nothing came back.
+  // the stream may be fine, its neighbour dead).
   Status StreamLost(const std::string& host, const grpc::Status& status) {
-    const int64_t from = next_pop_;
-    if (stopped_) return CancelledError("the pipeline was stopped");
     const std::string detail =
         status.ok() ? std::string("the stream ended early")
                     : fmt::format("{} ({})", status.error_message(),
                                   StatusCodeName(FromGrpc(status).code()));
+    return Diagnosed(UnavailableError(fmt::format("the stream with stage host {} failed: {}",
+                                                  host, detail)));
+  }
+
+  // `error` (a stream or host failure), led by the first host that no longer answers, if any.
+  Status Diagnosed(const Status& error) {
+    if (stopped_) return CancelledError("the pipeline was stopped");
     for (const Hop& hop : hops_) {
       StatusOr<std::string> info =
           DescribeHost(hop.host, options_.security, options_.check_timeout);
       if (!info.ok())
-        return UnavailableError(fmt::format(
-            "{} (it does not answer); inputs from sequence {} on have no result (stream with "
-            "{}: {})",
-            info.status().message(), from, host, detail));
+        return UnavailableError(fmt::format("{} (it does not answer); {}",
+                                            info.status().message(), error.message()));
     }
-    return UnavailableError(fmt::format(
-        "the stream with stage host {} failed: {}; inputs from sequence {} on have no result",
-        host, detail, from));
+    return error;
   }
 
   // Ends every session (frees the hosts' devices) and keeps the stage statistics.

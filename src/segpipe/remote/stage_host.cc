@@ -21,7 +21,8 @@
 #include "segpipe/tflite/internal/reader.h"
 
 namespace segpipe::remote {
-namespace {
+// Named, not anonymous: StageHost::Impl, which has external linkage, holds these.
+namespace stage_host_detail {
 
 // Slot offsets of a frame on the wire: the slots back to back, in order.
 std::vector<int64_t> SlotOffsets(const google::protobuf::RepeatedField<int64_t>& bytes,
@@ -57,7 +58,9 @@ struct Session {
   bool collect_done = false;
 };
 
-}  // namespace
+}  // namespace stage_host_detail
+using stage_host_detail::Session;
+using stage_host_detail::SlotOffsets;
 
 class StageHost::Impl final : public StageHostService::Service {
  public:
@@ -650,6 +653,8 @@ StatusOr<std::unique_ptr<StageHost>> StageHost::Start(StageHostOptions options) 
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kKeepaliveMs / 2);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kWindowBytes);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, kMaxFrameBytes);
   impl->server_ = builder.BuildAndStart();
   if (!impl->server_ || port == 0)
     return UnavailableError(fmt::format("cannot listen on {} (in use, or not an address of this "
