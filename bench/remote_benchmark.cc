@@ -5,10 +5,17 @@
 //    this process) per input, against the in-process pipeline's;
 //  - a 2-host CPU pipeline of a model against the same split in one process, alternating.
 //
-//   remote_benchmark [--model M.tflite] [--batch 300] [--rounds 2000] [--json out.json]
+//   remote_benchmark [--model M.tflite] [--batch 300] [--rounds 2000] [--keep-awake 1]
+//                    [--json out.json]
 //
+// --keep-awake 1 runs one spinning thread per core at SCHED_IDLE, which only gets a core nobody
+// else wants: the cores never go idle, as on hosts whose stages keep them busy. An idle machine's
+// cores sleep between frames, and waking them is then most of a round trip.
 // The stage hosts run in this process, on their own gRPC threads and ports, as two `segpipe
 // serve` would; the coordinator talks to them through loopback TCP like any other host.
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -64,10 +72,35 @@ struct Flags {
   int batch = 300;
   int rounds = 2000;
   int repeats = 3;
+  bool keep_awake = false;
   std::string json;
 };
 
+// Spinning threads at SCHED_IDLE (see the top of the file), stopped when destroyed.
+class KeepAwake {
+ public:
+  explicit KeepAwake(bool on) {
+    if (!on) return;
+    for (unsigned i = 0; i < std::max(1u, std::thread::hardware_concurrency()); ++i)
+      threads_.emplace_back([this] {
+        sched_param param{};
+        pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+        while (!stop_.load(std::memory_order_relaxed)) {
+        }
+      });
+  }
+  ~KeepAwake() {
+    stop_ = true;
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
 Status Main(const Flags& flags) {
+  KeepAwake awake(flags.keep_awake);
   remote::StageHostOptions o;
   o.listen = "127.0.0.1:0";
   o.token = "benchmark-token";
@@ -85,6 +118,7 @@ Status Main(const Flags& flags) {
       remote::MeasureRoundTrips(a->address(), security, 100'000, 1, flags.rounds));
   const double small_us = static_cast<double>(P50(small)) / 1e3;
   const double frame_us = static_cast<double>(P50(frame)) / 1e3;
+  out["keep_awake"] = flags.keep_awake;
   out["per_hop"] = {{"frame_bytes", 100000},
                     {"rounds", flags.rounds},
                     {"round_trip_1B_p50_us", small_us},
@@ -168,9 +202,10 @@ int main(int argc, char** argv) {
     else if (flag == "--rounds") flags.rounds = std::atoi(value.c_str());
     else if (flag == "--repeats") flags.repeats = std::atoi(value.c_str());
     else if (flag == "--json") flags.json = value;
+    else if (flag == "--keep-awake") flags.keep_awake = value == "1";
     else {
       std::fprintf(stderr, "usage: remote_benchmark [--model M] [--batch N] [--rounds N] "
-                           "[--repeats N] [--json FILE]\n");
+                           "[--repeats N] [--keep-awake 0|1] [--json FILE]\n");
       return 2;
     }
   }

@@ -653,8 +653,6 @@ StatusOr<std::unique_ptr<StageHost>> StageHost::Start(StageHostOptions options) 
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kKeepaliveMs / 2);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kWindowBytes);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, kMaxFrameBytes);
   impl->server_ = builder.BuildAndStart();
   if (!impl->server_ || port == 0)
     return UnavailableError(fmt::format("cannot listen on {} (in use, or not an address of this "

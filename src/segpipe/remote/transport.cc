@@ -37,7 +37,6 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
-  SetFrameArguments(args);
   // Reconnect promptly to a restarted host instead of backing off for up to two minutes.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
@@ -48,13 +47,6 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
           ? grpc::InsecureChannelCredentials()
           : grpc::SslCredentials(grpc::SslCredentialsOptions{security.tls_ca_pem, "", ""});
   return grpc::CreateCustomChannel(address, credentials, args);
-}
-
-void SetFrameArguments(grpc::ChannelArguments& args) {
-  // Frames of 100 KB and more: large HTTP/2 frames and windows from the start, so a frame goes
-  // out in one burst instead of waiting on window updates.
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kWindowBytes);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, kMaxFrameBytes);
 }
 
 void PrepareContext(grpc::ClientContext& context, const ClientSecurity& security,

@@ -26,8 +26,6 @@ namespace segpipe::remote {
 inline constexpr int kKeepaliveMs = 1000;
 inline constexpr int kKeepaliveTimeoutMs = 3000;
 inline constexpr char kSessionHeader[] = "segpipe-session";
-inline constexpr int kWindowBytes = 8 << 20;
-inline constexpr int kMaxFrameBytes = 1 << 20;
 
 struct ClientSecurity {
   std::string token;       // sent as `authorization: Bearer TOKEN`
@@ -42,8 +40,6 @@ StatusOr<std::string> ReadPemFile(const std::string& path, std::string_view what
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ClientSecurity& security);
-// HTTP/2 settings for big frames, on both ends of a connection.
-void SetFrameArguments(grpc::ChannelArguments& args);
 // The token (and, for Stream calls, the session) on a call; `deadline` > 0 bounds it.
 void PrepareContext(grpc::ClientContext& context, const ClientSecurity& security,
                     std::string_view session, std::chrono::milliseconds deadline = {});
