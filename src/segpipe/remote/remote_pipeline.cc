@@ -123,9 +123,7 @@ class RemotePipeline final : public StreamPipeline {
         return FromGrpc(status).WithContext(
             fmt::format("loading ops {}-{} on stage host {}", sp.first_op, sp.last_op, hop.host));
       }
-      descriptions_.insert(descriptions_.begin(), reply.description());
     }
-    loaded_ = true;
     in_bytes_ = 0;
     for (int64_t b : plan_.edges.front().bytes) in_bytes_ += b;
     out_offsets_.clear();
@@ -185,7 +183,7 @@ class RemotePipeline final : public StreamPipeline {
     const int64_t sequence = accepted_.load();
     out_frame_.set_sequence(sequence);
     accept_ns_[static_cast<size_t>(sequence) % accept_ns_.size()] = SteadyNowNs();
-    if (first_accept_ns_ < 0) first_accept_ns_ = SteadyNowNs();
+    if (first_accept_ns_.load() < 0) first_accept_ns_ = SteadyNowNs();
     if (!stream_->Write(out_frame_)) {
       RecordFailure(sequence, StreamLost(hops_.front().host, grpc::Status::OK));
       return first_error();
@@ -294,7 +292,7 @@ class RemotePipeline final : public StreamPipeline {
     PipelineStats stats = stats_;
     stats.completed = completed_;
     stats.failed = std::max<int64_t>(0, accepted_.load() - completed_);
-    if (first_accept_ns_ >= 0) stats.elapsed_ns = last_done_ns_ - first_accept_ns_;
+    if (first_accept_ns_.load() >= 0) stats.elapsed_ns = last_done_ns_ - first_accept_ns_.load();
     if (stats.elapsed_ns > 0)
       stats.throughput_per_s = static_cast<double>(completed_) * 1e9 /
                                static_cast<double>(stats.elapsed_ns);
@@ -386,8 +384,6 @@ class RemotePipeline final : public StreamPipeline {
   CoordinatorOptions options_;
   std::vector<Hop> hops_;
   PipelinePlan plan_;
-  std::vector<std::string> descriptions_;
-  bool loaded_ = false;
   int64_t in_bytes_ = 0, out_bytes_ = 0;
   std::vector<int64_t> out_offsets_;
 
@@ -418,7 +414,8 @@ class RemotePipeline final : public StreamPipeline {
   std::vector<int64_t> latency_ns_;   // ring, guarded by stats_mu_
   std::vector<int64_t> accept_ns_;    // by sequence, ring
   int64_t completed_ = 0;
-  int64_t first_accept_ns_ = -1, last_done_ns_ = 0;
+  std::atomic<int64_t> first_accept_ns_{-1};  // written by the producer
+  int64_t last_done_ns_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "segpipe/remote/internal/stage_host.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
@@ -51,8 +52,9 @@ struct Session {
 
   std::mutex mu;
   std::condition_variable cv;
-  bool streaming = false;  // a Stream call took it
-  bool ended = false;      // its stream is over; devices released
+  // Atomics: FreeDevices reads them under the sessions lock only.
+  std::atomic<bool> streaming{false};  // a Stream call took it
+  std::atomic<bool> ended{false};      // its stream is over; devices released
   // The last host's Collect call: the writer the frame loop sends results to, while it waits.
   grpc::ServerWriter<Frame>* collect = nullptr;
   bool collect_done = false;
@@ -415,7 +417,8 @@ class StageHost::Impl final : public StageHostService::Service {
     for (auto& b : pending_storage) SEGPIPE_CHECK(pending_free.Push(&b));
 
     Frame upstream_error;  // set by the reader: an error frame from upstream, or its loss
-    Status downstream_error;
+    Status downstream_error;  // the sender's; the reader reads it after joining the sender
+    std::atomic<bool> downstream_failed{false};  // set before the sender cancels this call
     std::thread sender([&] {
       Frame out;
       out.mutable_data()->resize(static_cast<size_t>(session.out_bytes));
@@ -459,6 +462,7 @@ class StageHost::Impl final : public StageHostService::Service {
       if (downstream_error.ok() && failure.ok() && upstream_error.error_code() != 0)
         downstream_error = downstream.Send(upstream_error);
       if (!downstream_error.ok()) {
+        downstream_failed = true;
         // Tell upstream why, then stop reading from it.
         Credit credit;
         credit.set_error_code(static_cast<int>(downstream_error.code()));
@@ -475,7 +479,10 @@ class StageHost::Impl final : public StageHostService::Service {
         return;
       }
       downstream_error = downstream.Close();
-      if (!downstream_error.ok()) context->TryCancel();
+      if (!downstream_error.ok()) {
+        downstream_failed = true;
+        context->TryCancel();
+      }
     });
 
     Frame in;
@@ -517,7 +524,7 @@ class StageHost::Impl final : public StageHostService::Service {
       std::lock_guard lock(upstream_write_mu);
       if (!upstream->Write(credit)) break;
     }
-    if (upstream_error.error_code() == 0 && context->IsCancelled() && downstream_error.ok()) {
+    if (upstream_error.error_code() == 0 && context->IsCancelled() && !downstream_failed) {
       upstream_error.set_sequence(expected);
       upstream_error.set_error_code(static_cast<int>(StatusCode::kUnavailable));
       upstream_error.set_error(
