@@ -142,16 +142,9 @@ std::string FormatDevices(std::span<const DeviceSpec> devices) {
 }
 
 std::string FormatDeviceList(std::span<const DeviceKind> kinds) {
-  std::string out;
-  size_t i = 0;
-  while (i < kinds.size()) {
-    size_t j = i;
-    while (j < kinds.size() && kinds[j] == kinds[i]) ++j;
-    if (!out.empty()) out += ",";
-    out += fmt::format("{}:{}", DeviceKindName(kinds[i]), j - i);
-    i = j;
-  }
-  return out;
+  std::vector<DeviceSpec> devices;
+  for (DeviceKind k : kinds) devices.push_back({k, ""});
+  return FormatDevices(devices);
 }
 
 }  // namespace segpipe
