@@ -7,6 +7,8 @@
 #  2. A real model (MobileNet v2 1.0, 224x224, uint8) split over this machine's CPU cores by
 #     profiling each candidate segment for real (`--profile measure`), then run as a pipeline
 #     with measured throughput next to one core.
+#  3. The same model across two stage hosts (`segpipe serve`, here both on loopback): hosts
+#     stream to each other over gRPC, and the outputs equal the whole model's.
 # Usage: scripts/demo.sh [BUILD_DIR]   (default: build). Installs the Debian packages segpipe
 # needs, builds the CLI (`ninja segpipe_cli`, incremental) and runs the demo.
 set -euo pipefail
@@ -18,7 +20,12 @@ echo "== building $segpipe"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build" segpipe_cli
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+hosts=()
+cleanup() {
+  for pid in "${hosts[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
 echo "== 1. The paper's FC model, n = 2620 (5 dense layers, 21 MiB of int8 weights)"
@@ -59,3 +66,24 @@ $(json "$work/cpu_plan.json" 'round(d["period_ms"], 2)') ms)"
 print(f'1 core: {a[\"throughput_per_s\"]:.1f} inferences/s; {sys.argv[3]}-stage pipeline: '\
 f'{b[\"throughput_per_s\"]:.1f} inferences/s (measured, batch of 20)')" \
   "$work/cpu_1.json" "$work/cpu_n.json" "$cores"
+
+echo
+echo "== 3. MobileNet v2 across two stage hosts (two 'segpipe serve' on loopback, gRPC between them)"
+head -c 24 /dev/urandom | base64 > "$work/token"
+addresses=()
+for h in 1 2; do
+  "$segpipe" serve --listen 127.0.0.1:0 --devices cpu:1 --token-file "$work/token" \
+    > "$work/host$h.out" 2> "$work/host$h.err" &
+  hosts+=($!)
+  for _ in $(seq 100); do grep -q "listening on" "$work/host$h.out" && break; sleep 0.1; done
+  addresses+=("$(awk '/listening on/ {print $3}' "$work/host$h.out")")
+done
+devices="cpu:1@${addresses[0]},cpu:1@${addresses[1]}"
+echo "-- segpipe run $model --devices $devices --token-file TOKEN --batch 100"
+"$segpipe" run "$model" --devices "$devices" --token-file "$work/token" --batch 100 \
+  --json > "$work/remote.json"
+"$segpipe" run "$model" --random --repeat 1 --json > "$work/whole.json"
+/usr/bin/python3 -c "import json,sys; r=json.load(open(sys.argv[1])); w=json.load(open(sys.argv[2])); \
+print(f'two hosts: {r[\"throughput_per_s\"]:.1f} inferences/s; outputs digest '\
+f'{\"equal to\" if r[\"outputs_digest\"] == w[\"outputs_digest\"] else \"DIFFERENT from\"} '\
+f'the whole model run in one process')" "$work/remote.json" "$work/whole.json"
