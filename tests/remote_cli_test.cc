@@ -288,6 +288,23 @@ TEST_F(RemoteCliTest, SimulatedRunCostsTheLinksOfAHostsFile) {
               0.05 * 1000 / cut["wire_ms"].get<double>());
 }
 
+TEST_F(RemoteCliTest, PlanMovesTheCutToASmallActivationOnASlowLink) {
+  auto cut_bytes = [&](double mbit_s) {
+    std::ofstream(dir_ / "hosts.json")
+        << R"({"links": [{"from": "10.0.0.2:7070", "to": "10.0.0.3:7070", "latency_ms": 0.1,
+                          "bandwidth_mbit_s": )"
+        << mbit_s << "}]}";
+    const CliResult r = Run({"plan", kV2, "--devices", "cpu:1@10.0.0.2:7070,cpu:1@10.0.0.3:7070",
+                             "--hosts", (dir_ / "hosts.json").string(), "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["links"][1]["from"], "10.0.0.2:7070");
+    return j["links"][1]["bytes"].get<int64_t>();
+  };
+  const int64_t fast = cut_bytes(10000), slow = cut_bytes(50);
+  EXPECT_LT(slow, fast / 4) << "a 50 Mbit/s link should push the cut to a smaller activation";
+}
+
 TEST_F(RemoteCliTest, TlsWithTheHostsCertificate) {
   if (std::system("command -v openssl >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "openssl is not installed";
