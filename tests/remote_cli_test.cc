@@ -264,6 +264,10 @@ TEST_F(RemoteCliTest, RefusalsSayWhy) {
       Run({"run", kSmall, "--repeat", "1", "--devices", Devices(b, tiny)});
   EXPECT_EQ(no_token.exit_code, 2);
   EXPECT_NE(no_token.err.find("--token-file"), std::string::npos) << no_token.err;
+  const CliResult in_use = Run({"serve", "--listen", b.address, "--token-file", Token()});
+  EXPECT_EQ(in_use.exit_code, 10);
+  EXPECT_EQ(in_use.err, "segpipe: error: cannot listen on " + b.address +
+                            " (in use, or not an address of this machine)\n");
   const CliResult nobody = Run({"run", kSmall, "--repeat", "1", "--devices",
                                 "cpu:1@127.0.0.1:1,cpu:1@127.0.0.1:2", "--token-file", Token()});
   EXPECT_NE(nobody.exit_code, 0);

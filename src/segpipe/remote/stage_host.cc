@@ -638,6 +638,7 @@ StatusOr<std::unique_ptr<StageHost>> StageHost::Start(StageHostOptions options) 
   if (options.devices.empty()) return InvalidArgumentError("a stage host needs devices");
   if (options.tls_cert_pem.empty() != options.tls_key_pem.empty())
     return InvalidArgumentError("TLS needs both a certificate and its key");
+  QuietGrpcLogs();
   auto impl = std::make_unique<Impl>(std::move(options));
   const StageHostOptions& o = impl->options_;
   std::shared_ptr<grpc::ServerCredentials> credentials;
@@ -660,6 +661,9 @@ StatusOr<std::unique_ptr<StageHost>> StageHost::Start(StageHostOptions options) 
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kKeepaliveMs / 2);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  // gRPC shares a port between servers by default (SO_REUSEPORT): a second host on a port in
+  // use would take half of its calls. Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   impl->server_ = builder.BuildAndStart();
   if (!impl->server_ || port == 0)
     return UnavailableError(fmt::format("cannot listen on {} (in use, or not an address of this "

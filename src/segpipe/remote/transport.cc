@@ -1,7 +1,11 @@
 // Channels, tokens, TLS and status mapping for the stage host protocol (transport.h).
 #include "segpipe/remote/internal/transport.h"
 
+#include <cstdlib>
+#include <mutex>
+
 #include <fmt/format.h>
+#include <grpc/support/log.h>
 
 #include "segpipe/core/internal/file_io.h"
 
@@ -28,8 +32,17 @@ StatusOr<std::string> ReadPemFile(const std::string& path, std::string_view what
   return pem;
 }
 
+void QuietGrpcLogs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("GRPC_VERBOSITY") == nullptr)
+      gpr_set_log_function([](gpr_log_func_args*) {});
+  });
+}
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ClientSecurity& security) {
+  QuietGrpcLogs();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);

@@ -38,6 +38,10 @@ StatusOr<std::string> ReadTokenFile(const std::string& path);
 // A PEM file (certificate, key or CA bundle) for TLS; `what` names its role in messages.
 StatusOr<std::string> ReadPemFile(const std::string& path, std::string_view what);
 
+// gRPC's own log lines (its errors repeat what our Status says, in its internal terms) go
+// nowhere, unless GRPC_VERBOSITY is set to ask for them. Idempotent.
+void QuietGrpcLogs();
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
                                            const ClientSecurity& security);
 // The token (and, for Stream calls, the session) on a call; `deadline` > 0 bounds it.
