@@ -220,6 +220,30 @@ TEST_F(RemoteCliTest, KilledHostIsNamedAndARestartedOneServesANewRun) {
   EXPECT_EQ(next.exit_code, 0) << next.err;
 }
 
+TEST_F(RemoteCliTest, AKilledCoordinatorFreesTheHostsForTheNextRun) {
+  Host& a = Serve();
+  Host& b = Serve();
+  // `timeout -s KILL` ends the coordinator mid-stream, without a chance to finish its sessions.
+  const std::string cmd = "timeout -s KILL 2 '" + std::string(SEGPIPE_CLI_PATH) + "' run '" +
+                          kSmall + "' --batch 200000 --devices '" + Devices(a, b) +
+                          "' --token-file '" + Token() + "' >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 137);  // killed, as intended
+  // The hosts see their streams end (the connection is reset) and free their devices: a new run
+  // gets them, within moments (a host still tearing down says "0 free" meanwhile).
+  CliResult next;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  do {
+    next = Run({"run", kSmall, "--batch", "20", "--devices", Devices(a, b), "--token-file",
+                Token()});
+    if (next.exit_code == 0) break;
+    EXPECT_NE(next.err.find("0 free"), std::string::npos) << next.err;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (Clock::now() < deadline);
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+}
+
 TEST_F(RemoteCliTest, SigtermDrainsTheRunInFlightAndExitsZero) {
   Host& a = Serve();
   Host& b = Serve();
