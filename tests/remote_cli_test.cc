@@ -322,7 +322,9 @@ TEST_F(RemoteCliTest, PlanMovesTheCutToASmallActivationOnASlowLink) {
         << R"({"links": [{"from": "10.0.0.2:7070", "to": "10.0.0.3:7070", "latency_ms": 0.1,
                           "bandwidth_mbit_s": )"
         << mbit_s << "}]}";
-    const CliResult r = Run({"plan", kV2, "--devices", "cpu:1@10.0.0.2:7070,cpu:1@10.0.0.3:7070",
+    // Modelled Edge TPUs: the analytic profile, the same stage times for both links.
+    const CliResult r = Run({"plan", kV2, "--devices",
+                             "edgetpu:1@10.0.0.2:7070,edgetpu:1@10.0.0.3:7070",
                              "--hosts", (dir_ / "hosts.json").string(), "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     const nlohmann::json j = nlohmann::json::parse(r.out);

@@ -116,6 +116,34 @@ class StageHost::Impl final : public StageHostService::Service {
     }
   }
 
+  bool DevicesFree(const std::vector<DeviceKind>& wanted) const {
+    for (int k = 0; k < kNumDeviceKinds; ++k) {
+      const DeviceKind kind = static_cast<DeviceKind>(k);
+      if (std::count(wanted.begin(), wanted.end(), kind) > FreeDevices(kind)) return false;
+    }
+    return true;
+  }
+
+  // A coordinator that dies while it loads its hops leaves sessions that will never stream.
+  // When their devices are wanted, those loaded more than kStaleLoadTimeout ago give them up
+  // (a live coordinator streams right after its last Load).
+  void EvictStaleLoadsLocked(const std::string& for_session) {
+    const int64_t now = SteadyNowNs();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& s = *it->second;
+      const bool stale = !s.streaming && now - s.created_ns >
+                                             std::chrono::nanoseconds(kStaleLoadTimeout).count();
+      if (stale) {
+        Log(fmt::format("session {} dropped: loaded {:.1f} s ago and never streamed; its devices "
+                        "go to session {}",
+                        s.id, static_cast<double>(now - s.created_ns) / 1e9, for_session));
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
   std::shared_ptr<Session> FindSession(const std::string& id) {
     std::lock_guard lock(sessions_mu_);
     auto it = sessions_.find(id);
@@ -224,6 +252,7 @@ class StageHost::Impl final : public StageHostService::Service {
       ReapIdleSessionsLocked();
       if (sessions_.count(session->id) > 0)
         return FailedPreconditionError(fmt::format("session {} is already loaded", session->id));
+      if (!DevicesFree(session->reserved)) EvictStaleLoadsLocked(session->id);
       for (int k = 0; k < kNumDeviceKinds; ++k) {
         const DeviceKind kind = static_cast<DeviceKind>(k);
         const int wanted = static_cast<int>(

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -82,6 +83,17 @@ TEST_F(StageHostTest, LoadsAModelAndFreesItsDeviceOnFinish) {
   FinishReply reply;
   ASSERT_TRUE(stub_->Finish(&context, finish, &reply).ok());
   EXPECT_TRUE(Load(WholeModel("s2"), security_).ok());
+}
+
+TEST_F(StageHostTest, ASessionThatNeverStreamsGivesItsDevicesToTheNextLoad) {
+  // A coordinator that died between Load and its stream: its session holds the one cpu.
+  ASSERT_TRUE(Load(WholeModel("orphan"), security_).ok());
+  EXPECT_EQ(Load(WholeModel("next"), security_).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  std::this_thread::sleep_for(kStaleLoadTimeout + std::chrono::milliseconds(200));
+  EXPECT_TRUE(Load(WholeModel("next"), security_).ok());
+  std::lock_guard lock(log_mu_);
+  EXPECT_NE(log_.find("session orphan dropped"), std::string::npos) << log_;
 }
 
 TEST_F(StageHostTest, WrongTokenIsRefusedAndLogged) {

@@ -9,8 +9,10 @@
 //   ... on SIGTERM: host->Shutdown(std::chrono::seconds(30));
 //
 // Sessions: Load reserves devices for one session until its stream ends (or kIdleSessionTimeout
-// passes without one); several coordinators share a host as long as devices are free. A call
-// without the token is refused with UNAUTHENTICATED and logged; the host keeps serving others.
+// passes without one, or another Load needs them kStaleLoadTimeout after a Load that never
+// streamed: its coordinator died while loading); several coordinators share a host as long as
+// devices are free. A call without the token is refused with UNAUTHENTICATED and logged; the
+// host keeps serving others.
 // Shutdown stops new calls, lets the streams in flight finish until the drain deadline, then
 // cancels what is left.
 //
@@ -33,6 +35,7 @@ namespace segpipe::remote {
 
 inline constexpr int64_t kDefaultMaxSegmentBytes = int64_t{512} << 20;
 inline constexpr std::chrono::seconds kIdleSessionTimeout{60};
+inline constexpr std::chrono::seconds kStaleLoadTimeout{5};
 
 struct StageHostOptions {
   std::string listen = "0.0.0.0:7070";  // HOST:PORT; port 0 picks a free one (see address())
