@@ -55,6 +55,8 @@ struct PopResult {
 class StreamPipeline {
  public:
   virtual ~StreamPipeline() = default;
+  // Starts the work. Push may come before it (RunPipeline's producer starts first, and the
+  // paper's batch timing queues every input before the stage threads start).
   virtual Status Start() = 0;
   // Blocks while the pipeline has no room; ok: accepted (Pop returns it).
   virtual Status Push(std::span<const std::span<const uint8_t>> inputs) = 0;
