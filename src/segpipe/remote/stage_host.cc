@@ -60,8 +60,28 @@ struct Session {
   bool collect_done = false;
 };
 
+// The request without its segment bytes, which may be hundreds of MiB: copying the whole message
+// and clearing them after would hold them twice.
+LoadRequest SetupOf(const LoadRequest& r) {
+  LoadRequest s;
+  s.set_session(r.session());
+  *s.mutable_stages() = r.stages();
+  *s.mutable_in_slot_bytes() = r.in_slot_bytes();
+  *s.mutable_out_slot_bytes() = r.out_slot_bytes();
+  *s.mutable_input_slots() = r.input_slots();
+  *s.mutable_output_slots() = r.output_slots();
+  *s.mutable_forwards() = r.forwards();
+  s.set_downstream(r.downstream());
+  s.set_downstream_session(r.downstream_session());
+  s.set_queue_capacity(r.queue_capacity());
+  s.set_edgetpu_compute(r.edgetpu_compute());
+  s.set_address(r.address());
+  return s;
+}
+
 }  // namespace stage_host_detail
 using stage_host_detail::Session;
+using stage_host_detail::SetupOf;
 using stage_host_detail::SlotOffsets;
 
 class StageHost::Impl final : public StageHostService::Service {
@@ -194,8 +214,7 @@ class StageHost::Impl final : public StageHostService::Service {
     session->id = request.session();
     SEGPIPE_ASSIGN_OR_RETURN(session->segment, ReadTflite(span));
     const Model& segment = session->segment;
-    session->setup = request;
-    session->setup.clear_segment_tflite();
+    session->setup = SetupOf(request);
     session->in_offsets = SlotOffsets(request.in_slot_bytes(), &session->in_bytes);
     session->out_offsets = SlotOffsets(request.out_slot_bytes(), &session->out_bytes);
     // The frames must agree with the segment: each input and output slot holds its tensor.
@@ -516,6 +535,8 @@ class StageHost::Impl final : public StageHostService::Service {
 
     Frame in;
     int64_t expected = 0;
+    std::vector<std::span<const uint8_t>> inputs;  // one per segment input, reused per frame
+    inputs.reserve(static_cast<size_t>(setup.input_slots_size()));
     Credit credit;
     credit.set_frames(1);
     while (upstream->Read(&in)) {
@@ -543,8 +564,7 @@ class StageHost::Impl final : public StageHostService::Service {
         at += n;
       }
       pending_full.Push(*held);
-      std::vector<std::span<const uint8_t>> inputs;  // small, one per segment input
-      inputs.reserve(static_cast<size_t>(setup.input_slots_size()));
+      inputs.clear();
       for (int slot : setup.input_slots())
         inputs.emplace_back(data + session.in_offsets[static_cast<size_t>(slot)],
                             static_cast<size_t>(setup.in_slot_bytes(slot)));
