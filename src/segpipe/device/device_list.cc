@@ -67,6 +67,14 @@ Status CheckHostAddress(std::string_view address, bool allow_any_port) {
   return OkStatus();
 }
 
+StatusOr<DeviceAndHost> SplitDeviceHost(std::string_view item) {
+  const size_t at = item.find('@');
+  if (at == std::string_view::npos) return DeviceAndHost{item, {}};
+  const DeviceAndHost split{item.substr(0, at), item.substr(at + 1)};
+  SEGPIPE_RETURN_IF_ERROR(CheckHostAddress(split.host));
+  return split;
+}
+
 StatusOr<std::vector<DeviceSpec>> ParseDevices(std::string_view text) {
   if (text.empty())
     return InvalidArgumentError(fmt::format("device list is empty ({})", kExamples));
@@ -75,14 +83,11 @@ StatusOr<std::vector<DeviceSpec>> ParseDevices(std::string_view text) {
   while (true) {
     size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view whole = text.substr(pos, comma - pos);
-    std::string_view item = whole, host;
-    if (const size_t at = whole.find('@'); at != std::string_view::npos) {
-      item = whole.substr(0, at);
-      host = whole.substr(at + 1);
-      if (Status s = CheckHostAddress(host); !s.ok())
-        return InvalidArgumentError(fmt::format("device list '{}': {}", text, s.message()));
-    }
+    StatusOr<DeviceAndHost> split = SplitDeviceHost(text.substr(pos, comma - pos));
+    if (!split.ok())
+      return InvalidArgumentError(
+          fmt::format("device list '{}': {}", text, split.status().message()));
+    const std::string_view item = split->device, host = split->host;
     std::string_view kind_text = item, count_text;
     const size_t colon = item.find(':');
     if (colon != std::string_view::npos) {

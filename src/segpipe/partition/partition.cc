@@ -15,13 +15,10 @@ std::string DeviceName(const StageDevice& device) {
 }
 
 StatusOr<StageDevice> ParseDeviceName(std::string_view full) {
-  std::string_view text = full, host;
-  if (const size_t at = full.find('@'); at != std::string_view::npos) {
-    text = full.substr(0, at);
-    host = full.substr(at + 1);
-    if (Status s = CheckHostAddress(host); !s.ok())
-      return InvalidArgumentError(fmt::format("device '{}': {}", full, s.message()));
-  }
+  StatusOr<DeviceAndHost> split = SplitDeviceHost(full);
+  if (!split.ok())
+    return InvalidArgumentError(fmt::format("device '{}': {}", full, split.status().message()));
+  const std::string_view text = split->device, host = split->host;
   const size_t colon = text.find(':');
   StatusOr<DeviceKind> kind = ParseDeviceKind(text.substr(0, colon));
   if (!kind.ok())

@@ -61,6 +61,14 @@ std::string FormatDeviceList(std::span<const DeviceKind> kinds);
 std::string FormatDevices(std::span<const DeviceSpec> devices);
 bool HasRemoteDevices(std::span<const DeviceSpec> devices);
 
+// One item of a list, or one device name, split at its '@': "cpu:2@10.0.0.2:7070" gives
+// {"cpu:2", "10.0.0.2:7070"}; without '@' the host is empty. Fails when the host is not
+// HOST:PORT (CheckHostAddress).
+struct DeviceAndHost {
+  std::string_view device, host;
+};
+StatusOr<DeviceAndHost> SplitDeviceHost(std::string_view item);
+
 // Checks a stage host address "HOST:PORT" (a name, an IPv4 address or a bracketed IPv6 address,
 // and a port from 1 to 65535; 0 too with `allow_any_port`, for an address to listen on).
 Status CheckHostAddress(std::string_view address, bool allow_any_port = false);
