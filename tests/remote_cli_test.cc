@@ -288,6 +288,12 @@ TEST_F(RemoteCliTest, RefusalsSayWhy) {
       Run({"run", kSmall, "--repeat", "1", "--devices", Devices(b, tiny)});
   EXPECT_EQ(no_token.exit_code, 2);
   EXPECT_NE(no_token.err.find("--token-file"), std::string::npos) << no_token.err;
+  for (const char* mib : {"0", "-1", "1e30", "nan"}) {
+    const CliResult limit = Run({"serve", "--listen", "127.0.0.1:0", "--token-file", Token(),
+                                 "--max-segment-mib", mib});
+    EXPECT_EQ(limit.exit_code, 2) << mib;
+    EXPECT_NE(limit.err.find("--max-segment-mib"), std::string::npos) << limit.err;
+  }
   const CliResult in_use = Run({"serve", "--listen", b.address, "--token-file", Token()});
   EXPECT_EQ(in_use.exit_code, 10);
   EXPECT_EQ(in_use.err, "segpipe: error: cannot listen on " + b.address +

@@ -55,8 +55,9 @@ Status Serve(const ServeFlags& flags) {
     SEGPIPE_ASSIGN_OR_RETURN(options.peers.tls_ca_pem,
                              remote::ReadPemFile(flags.tls_ca, "TLS CA certificates"));
   }
-  if (!(flags.max_segment_mib > 0))
-    return InvalidArgumentError("--max-segment-mib must be positive");
+  // A gRPC message carries at most 2 GiB - 1 bytes.
+  if (!(flags.max_segment_mib > 0 && flags.max_segment_mib < 2048))
+    return InvalidArgumentError("--max-segment-mib must be above 0 and below 2048");
   options.max_segment_bytes = static_cast<int64_t>(flags.max_segment_mib * (1 << 20));
   options.log = [](const std::string& line) {
     std::fprintf(stderr, "segpipe serve: %s\n", line.c_str());
