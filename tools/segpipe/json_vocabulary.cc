@@ -70,16 +70,7 @@ nlohmann::ordered_json PipelineRunJson(const RunReport& report, const std::strin
     st["utilisation"] = s.utilisation;
     j["stages"].push_back(std::move(st));
   }
-  if (!report.links.empty()) {
-    j["links"] = nlohmann::ordered_json::array();
-    for (const LinkReport& l : report.links)
-      j["links"].push_back({{"from", l.from},
-                            {"to", l.to},
-                            {"bytes", l.bytes},
-                            {"wire_ms", l.wire_ms},
-                            {"transfer_ms", l.transfer_ms},
-                            {"source", l.source}});
-  }
+  if (!report.links.empty()) j["links"] = nlohmann::ordered_json(PlanLinksJson(report.links));
   return j;
 }
 

@@ -21,6 +21,19 @@ Status FieldError(size_t segment, std::string_view field) {
 
 }  // namespace
 
+nlohmann::json PlanLinksJson(std::span<const PlanLink> links) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const PlanLink& l : links)
+    out.push_back({{"from", l.from},
+                   {"to", l.to},
+                   {"after_stage", l.after_stage},
+                   {"bytes", l.bytes},
+                   {"wire_ms", l.wire_ms},
+                   {"transfer_ms", l.transfer_ms},
+                   {"source", l.source}});
+  return out;
+}
+
 nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
   nlohmann::json j;
   j["format"] = kFormat;
@@ -72,18 +85,7 @@ nlohmann::json PlanToJson(const Plan& plan, int num_ops) {
   }
   // Informational, like the times: a plan is loaded from its segments, whose devices carry
   // their hosts.
-  if (!plan.links.empty()) {
-    nlohmann::json links = nlohmann::json::array();
-    for (const PlanLink& l : plan.links)
-      links.push_back({{"from", l.from},
-                       {"to", l.to},
-                       {"after_stage", l.after_stage},
-                       {"bytes", l.bytes},
-                       {"wire_ms", l.wire_ms},
-                       {"transfer_ms", l.transfer_ms},
-                       {"source", l.source}});
-    j["links"] = std::move(links);
-  }
+  if (!plan.links.empty()) j["links"] = PlanLinksJson(plan.links);
   if (plan.replication_off_for_hosts) j["replication_off_for_hosts"] = true;
   return j;
 }

@@ -161,12 +161,12 @@ Status CheckRemoteConfig(const RunConfig& config, std::span<const DeviceSpec> de
 }
 
 // The links a pipeline's frames cross between endpoints (kCoordinator, then each stage's host,
-// then kCoordinator): edge e of `plan` goes from endpoint e to endpoint e + 1. Edges within one
-// endpoint cross no link.
-std::vector<LinkReport> CrossedLinks(const PipelinePlan& plan,
-                                     std::span<const std::string> stage_hosts,
-                                     const NetworkModel& network, std::vector<int>* edge_of_link) {
-  std::vector<LinkReport> links;
+// then kCoordinator): edge e of `plan` goes from endpoint e to endpoint e + 1 (after_stage e).
+// Edges within one endpoint cross no link.
+std::vector<PlanLink> CrossedLinks(const PipelinePlan& plan,
+                                   std::span<const std::string> stage_hosts,
+                                   const NetworkModel& network) {
+  std::vector<PlanLink> links;
   const size_t num_stages = stage_hosts.size();
   for (size_t e = 0; e <= num_stages; ++e) {
     const std::string from = e == 0 ? std::string(kCoordinator) : stage_hosts[e - 1];
@@ -174,9 +174,9 @@ std::vector<LinkReport> CrossedLinks(const PipelinePlan& plan,
     if (from == to) continue;
     const LinkModel link = network.Between(from, to);
     const int64_t bytes = plan.edges[e].live_bytes();
-    links.push_back(LinkReport{from, to, bytes, static_cast<double>(link.WireNs(bytes)) / 1e6,
-                               static_cast<double>(link.TransferNs(bytes)) / 1e6, link.source});
-    if (edge_of_link != nullptr) edge_of_link->push_back(static_cast<int>(e));
+    links.push_back(PlanLink{from, to, static_cast<int>(e), bytes,
+                             static_cast<double>(link.WireNs(bytes)) / 1e6,
+                             static_cast<double>(link.TransferNs(bytes)) / 1e6, link.source});
   }
   return links;
 }
@@ -188,8 +188,8 @@ std::vector<LinkReport> CrossedLinks(const PipelinePlan& plan,
 // the receiver's queue capacity, plus the one it is reading). `position` gets each stage's index.
 SimConfig RemoteSimConfig(const std::vector<SimStage>& stages,
                           std::span<const std::string> stage_hosts,
-                          std::span<const LinkReport> links, std::span<const int> edge_of_link,
-                          const SimConfig& base, std::vector<int>* position) {
+                          std::span<const PlanLink> links, const SimConfig& base,
+                          std::vector<int>* position) {
   SimConfig sim = base;
   sim.stages.clear();
   std::vector<std::string> hosts;
@@ -204,8 +204,9 @@ SimConfig RemoteSimConfig(const std::vector<SimStage>& stages,
   sim.num_resources = first_link_resource + static_cast<int>(links.size());
   size_t next_link = 0;
   auto add_link = [&](size_t edge) {
-    if (next_link >= links.size() || static_cast<size_t>(edge_of_link[next_link]) != edge) return;
-    const LinkReport& l = links[next_link];
+    if (next_link >= links.size() || static_cast<size_t>(links[next_link].after_stage) != edge)
+      return;
+    const PlanLink& l = links[next_link];
     SimStage link;
     link.phases.push_back(SimPhase{std::llround(l.wire_ms * 1e6),
                                    first_link_resource + static_cast<int>(next_link)});
@@ -313,10 +314,9 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     }
     report.stages.push_back(st);
   }
-  std::vector<int> edge_of_link;
   if (remote) {
     SEGPIPE_ASSIGN_OR_RETURN(PipelinePlan plan, MakePipelinePlan(model, last_ops));
-    report.links = CrossedLinks(plan, stage_hosts, config.network, &edge_of_link);
+    report.links = CrossedLinks(plan, stage_hosts, config.network);
   }
   // Every stage's phases, from the one phase builder (CPU stages: measured for the simulator).
   std::vector<SimStage> sim_stages;
@@ -347,7 +347,7 @@ StatusOr<RunReport> RunPipeline(const Model& model, const RunConfig& config) {
     // Where each stage sits among the simulator's stages (links come between them).
     std::vector<int> position;
     if (remote) {
-      sim = RemoteSimConfig(sim_stages, stage_hosts, report.links, edge_of_link, sim, &position);
+      sim = RemoteSimConfig(sim_stages, stage_hosts, report.links, sim, &position);
     } else {
       for (int i = 0; i < num_stages; ++i) position.push_back(i);
     }
@@ -571,7 +571,7 @@ std::string FormatRunReport(const RunReport& report) {
   if (!report.simulated && report.pacing_max_error_ns > 0)
     out += fmt::format("worst Edge TPU pacing error: {:.1f} us\n",
                        static_cast<double>(report.pacing_max_error_ns) / 1e3);
-  for (const LinkReport& l : report.links)
+  for (const PlanLink& l : report.links)
     out += fmt::format("link {} -> {}: {} bytes per frame, wire {:.3f} ms, transfer {:.3f} ms "
                        "({})\n",
                        l.from, l.to, l.bytes, l.wire_ms, l.transfer_ms, l.source);

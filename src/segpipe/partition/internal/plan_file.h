@@ -19,6 +19,7 @@
 #ifndef SEGPIPE_PARTITION_INTERNAL_PLAN_FILE_H_
 #define SEGPIPE_PARTITION_INTERNAL_PLAN_FILE_H_
 
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@
 #include "segpipe/partition/internal/planner.h"
 
 namespace segpipe {
+
+// Links as plan files and `run --json` write them: [{from, to, after_stage, bytes, wire_ms,
+// transfer_ms, source}, ...].
+nlohmann::json PlanLinksJson(std::span<const PlanLink> links);
 
 nlohmann::json PlanToJson(const Plan& plan, int num_ops);
 

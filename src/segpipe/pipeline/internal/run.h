@@ -82,15 +82,6 @@ struct RunConfig {
   NetworkModel network;
 };
 
-// One link a remote pipeline's frames cross: coordinator -> first host, host -> host,
-// last host -> coordinator.
-struct LinkReport {
-  std::string from, to;
-  int64_t bytes = 0;        // one frame: the tensors live at that cut
-  double wire_ms = 0;       // bytes / bandwidth: the most frames per second the link carries
-  double transfer_ms = 0;   // latency + wire time
-  std::string source;       // where the link's figures come from (LinkModel::source)
-};
 
 struct StageReport {
   int first_op = 0, last_op = 0;
@@ -122,7 +113,9 @@ struct RunReport {
   std::vector<std::vector<uint8_t>> first_outputs;
   // Why first_outputs is empty, when a simulated run could not compute them on the CPU.
   std::string outputs_note;
-  std::vector<LinkReport> links;     // remote pipelines only
+  // Remote pipelines only: each link frames cross (coordinator -> first host, host -> host, last
+  // host -> coordinator), as plans report them; after_stage is the pipeline edge it carries.
+  std::vector<PlanLink> links;
 };
 
 // Input `index` of a batch of random inputs: the same bytes for a given model, seed and index
